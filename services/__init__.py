@@ -1,0 +1,1 @@
+"""The platform's services: measures, notifications, reporting; and their common plumbing."""

@@ -1,0 +1,249 @@
+"""Transactional outbox: events are written in the transaction of the change and published after.
+
+A change and its event commit together or not at all, so no event is lost and none is sent for a
+rolled-back change. The relay publishes with publisher confirms and marks rows published only after
+the broker confirmed them. Instances claim rows with a lease taken in one statement (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL; SQLite has a single writer), so two relays never publish the same batch;
+a relay that dies mid-batch leaves a lease that expires and the events go out again, which is why
+every event carries an ``event_id`` for consumers to de-duplicate.
+"""
+
+import logging
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+from kombu import Connection, Exchange
+from sqlalchemy import (
+    JSON, BigInteger, Column, Index, Integer, String, Table, Text, delete, func, select, update,
+)
+
+from .types import UtcDateTime
+
+log = logging.getLogger(__name__)
+
+#: A claimed row is someone else's until its lease ends; long enough for a slow broker confirm.
+CLAIM_SECONDS = 30
+BATCH_SIZE = 200
+#: A single publish that takes longer than this counts as a failed broker.
+PUBLISH_TIMEOUT_SECONDS = 10
+#: Back off after a failure, doubling up to this, so an outage does not turn into a busy loop.
+MAX_BACKOFF_SECONDS = 30
+#: Published rows are kept this long for inspection, then removed.
+RETENTION = timedelta(days=7)
+
+
+def outbox_table(metadata, name="outbox"):
+    table = Table(
+        name, metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(64), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime),
+        Column("claimed_by", String(64)),
+        Column("claim_expires", UtcDateTime),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text),
+    )
+    Index(f"ix_{name}_pending", table.c.id,
+          postgresql_where=table.c.published_at.is_(None), sqlite_where=table.c.published_at.is_(None))
+    return table
+
+
+def new_event(table, event_type, payload, occurred_at, headers=None):
+    """The insert that puts one event in the outbox; run it in the transaction of the change."""
+    event_id = payload.setdefault("event_id", str(uuid.uuid4()))
+    payload.setdefault("event_type", event_type)
+    return table.insert().values(
+        event_id=event_id, event_type=event_type, payload=payload, headers=headers or {},
+        created_at=occurred_at, attempts=0,
+    )
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows to the service's event exchange.
+
+    ``wake()`` after a commit publishes at once; a slow poll picks up what other instances or
+    failed attempts left behind.
+    """
+
+    def __init__(self, engine, table, amqp_uri, exchange_name, poll_seconds=1.0, write_lock=None,
+                 metrics=None, clock=None):
+        self.engine = engine
+        self.table = table
+        self.amqp_uri = amqp_uri
+        self.exchange = Exchange(exchange_name, type="topic", durable=True, auto_delete=True)
+        self.poll_seconds = poll_seconds
+        self.write_lock = write_lock or _NoLock()
+        self.metrics = metrics
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.relay_id = f"{uuid.uuid4().hex[:12]}"
+        self._wakeup = threading.Event()
+        self._running = False
+        self._connection = None
+        self._last_cleanup = None
+
+    def wake(self):
+        self._wakeup.set()
+
+    def stop(self):
+        self._running = False
+        self._wakeup.set()
+
+    def run(self):
+        """The relay loop; run it in a managed green thread."""
+        self._running = True
+        backoff = 0.0
+        while self._running:
+            self._wakeup.wait(backoff or self.poll_seconds)
+            self._wakeup.clear()
+            if not self._running:
+                break
+            try:
+                while self.publish_pending() == BATCH_SIZE:
+                    pass
+                backoff = 0.0
+                self._cleanup()
+            except Exception as exc:  # the relay must outlive any broker or database failure
+                backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF_SECONDS)
+                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+        self._close()
+
+    def publish_pending(self):
+        """Claim a batch, publish it with confirms, mark what the broker confirmed; returns the count claimed."""
+        rows = self._claim()
+        published = []
+        try:
+            for row in rows:
+                with eventlet.Timeout(PUBLISH_TIMEOUT_SECONDS):
+                    self._publish(row)
+                published.append(row.id)
+                if self.metrics:
+                    self.metrics.published(row.event_type)
+        except (Exception, eventlet.Timeout) as exc:
+            self._close()
+            failed = [row.id for row in rows if row.id not in published]
+            self._release(failed, repr(exc))
+            if self.metrics:
+                self.metrics.failed()
+            raise RuntimeError(f"publishing to RabbitMQ failed: {exc!r}") from exc
+        finally:
+            self._mark_published(published)
+        return len(rows)
+
+    def pending_stats(self):
+        """(number of unpublished events, age in seconds of the oldest) for the metrics."""
+        t = self.table
+        with self.engine.connect() as conn:
+            count, oldest = conn.execute(
+                select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
+            ).one()
+        if oldest is None:
+            return count, 0.0
+        return count, max(0.0, (self.clock() - oldest).total_seconds())
+
+    def _claim(self):
+        t = self.table
+        now = self.clock()
+        claimable = (
+            select(t.c.id)
+            .where(t.c.published_at.is_(None))
+            .where((t.c.claim_expires.is_(None)) | (t.c.claim_expires < now))
+            .order_by(t.c.id)
+            .limit(BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(t)
+            .where(t.c.id.in_(claimable.scalar_subquery()))
+            .values(claimed_by=self.relay_id, claim_expires=now + timedelta(seconds=CLAIM_SECONDS),
+                    attempts=t.c.attempts + 1)
+            .returning(t.c.id, t.c.event_type, t.c.payload, t.c.headers)
+        )
+        with self.write_lock, self.engine.begin() as conn:
+            rows = conn.execute(statement).all()
+        return sorted(rows, key=lambda row: row.id)
+
+    def _publish(self, row):
+        if self._connection is None:
+            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
+                                          connect_timeout=5)
+            self._connection.ensure_connection(max_retries=1)
+            self._producer = self._connection.Producer(serializer="json")
+        self._producer.publish(
+            row.payload, exchange=self.exchange, routing_key=row.event_type, headers=row.headers,
+            delivery_mode=2, declare=[self.exchange], retry=False,
+        )
+
+    def _mark_published(self, ids):
+        if not ids:
+            return
+        t = self.table
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.id.in_(ids)).values(
+                published_at=self.clock(), claimed_by=None, claim_expires=None, last_error=None))
+
+    def _release(self, ids, error):
+        if not ids:
+            return
+        t = self.table
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.id.in_(ids)).where(t.c.claimed_by == self.relay_id)
+                         .values(claimed_by=None, claim_expires=None, last_error=error[:2000]))
+
+    def _cleanup(self):
+        now = self.clock()
+        if self._last_cleanup and now - self._last_cleanup < timedelta(hours=1):
+            return
+        self._last_cleanup = now
+        t = self.table
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.published_at < now - RETENTION))
+
+    def _close(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # a dead connection may fail to close; it is dropped either way
+                pass
+            self._connection = None
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+class OutboxMetrics:
+    """Published and failed counters, and the backlog read from the database at scrape time."""
+
+    def __init__(self, registry, relay):
+        from prometheus_client import Counter
+        from prometheus_client.core import GaugeMetricFamily
+
+        self._published = Counter("outbox_published_events", "Events the relay published, by type.",
+                                  ["event_type"], registry=registry)
+        self._failures = Counter("outbox_publish_failures", "Publish attempts that failed (broker down or slow).",
+                                 registry=registry)
+
+        class BacklogCollector:
+            def collect(self):
+                count, age = relay.pending_stats()
+                yield GaugeMetricFamily("outbox_pending_events", "Events written but not yet published.", count)
+                yield GaugeMetricFamily("outbox_oldest_pending_age_seconds",
+                                        "Age of the oldest unpublished event (0 when none).", age)
+
+        registry.register(BacklogCollector())
+
+    def published(self, event_type):
+        self._published.labels(event_type).inc()
+
+    def failed(self):
+        self._failures.inc()

@@ -1,0 +1,1 @@
+"""Persistence of the measures service: tables, repositories, the unit of work, migrations."""

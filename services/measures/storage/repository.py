@@ -1,0 +1,173 @@
+"""Repositories: load and store domain objects, translating to and from table rows."""
+
+import base64
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+
+from shared.errors import NotFound, ValidationError
+from shared.vocabulary import FundingSource, Priority, Status
+
+from ..domain import Funding, Measure
+from .models import DepartmentRow, IdCounter, JournalRow, MeasureRow
+
+_PLAIN_FIELDS = (
+    "id", "external_ref", "title", "description", "programme", "area", "department", "planned_start",
+    "planned_end", "due_date", "budget_planned", "progress", "version", "created_at", "updated_at",
+)
+_FUNDING_FIELDS = ("source", "programme", "reference", "amount_approved", "period_start", "period_end")
+_CLOSED = (Status.DONE.value, Status.CANCELLED.value)
+
+
+@dataclass(frozen=True)
+class MeasureFilter:
+    status: tuple = ()
+    department: str | None = None
+    area: str | None = None
+    programme: str | None = None
+    overdue: bool | None = None
+    due_before: object = None
+    q: str | None = None
+
+
+class MeasureRepository:
+    def __init__(self, session):
+        self.session = session
+        self._rows = {}
+
+    def get(self, measure_id):
+        row = self.session.get(MeasureRow, measure_id)
+        if row is None:
+            raise NotFound("measure", measure_id)
+        return self._track(row)
+
+    def get_by_external_ref(self, external_ref):
+        row = self.session.scalars(select(MeasureRow).where(MeasureRow.external_ref == external_ref)).first()
+        return None if row is None else self._track(row)
+
+    def owner_of_external_ref(self, external_ref):
+        return self.session.scalar(select(MeasureRow.id).where(MeasureRow.external_ref == external_ref))
+
+    def next_id(self):
+        """The next human-readable id; the counter row is locked until commit, so ids never repeat."""
+        number = self.session.execute(
+            update(IdCounter).where(IdCounter.name == "measure").values(value=IdCounter.value + 1)
+            .returning(IdCounter.value)
+        ).scalar_one()
+        return number, f"M-{number:04d}"
+
+    def add(self, number, measure):
+        row = MeasureRow(number=number)
+        _copy_to_row(measure, row)
+        self.session.add(row)
+        self._rows[measure.id] = row
+
+    def save(self, measure):
+        _copy_to_row(measure, self._rows[measure.id])
+
+    def find(self, filters, today, limit, after=None):
+        """(measures, total) matching ``filters``, ordered by id number, starting after a cursor."""
+        conditions = _conditions(filters, today)
+        total = self.session.scalar(select(func.count()).select_from(MeasureRow).where(*conditions))
+        query = select(MeasureRow).where(*conditions).order_by(MeasureRow.number).limit(limit + 1)
+        if after is not None:
+            query = query.where(MeasureRow.number > after)
+        rows = list(self.session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = encode_cursor(rows[-1].number) if more else None
+        return [_to_domain(row) for row in rows], total, cursor
+
+    def history(self, measure_id):
+        if self.session.get(MeasureRow, measure_id) is None:
+            raise NotFound("measure", measure_id)
+        return list(self.session.scalars(
+            select(JournalRow).where(JournalRow.measure_id == measure_id).order_by(JournalRow.version)))
+
+    def count_by_status(self):
+        return dict(self.session.execute(select(MeasureRow.status, func.count()).group_by(MeasureRow.status)).all())
+
+    def _track(self, row):
+        self._rows[row.id] = row
+        return _to_domain(row)
+
+
+class DepartmentRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, code):
+        return self.session.get(DepartmentRow, code)
+
+    def add(self, code, name, parent):
+        row = DepartmentRow(code=code, name=name, parent=parent)
+        self.session.add(row)
+        return row
+
+    def all(self):
+        return list(self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)))
+
+
+def encode_cursor(number):
+    return base64.urlsafe_b64encode(json.dumps({"after": number}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        number = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+        if not isinstance(number, int):
+            raise ValueError
+        return number
+    except (ValueError, KeyError, TypeError):
+        raise ValidationError({"cursor": ["This is not a cursor returned by list_measures."]}) from None
+
+
+def _conditions(filters, today):
+    row = MeasureRow
+    conditions = []
+    if filters.status:
+        conditions.append(row.status.in_([Status(s).value for s in filters.status]))
+    for name in ("department", "area", "programme"):
+        value = getattr(filters, name)
+        if value:
+            conditions.append(getattr(row, name) == value)
+    if filters.overdue is True:
+        conditions += [row.due_date < today, row.status.not_in(_CLOSED)]
+    elif filters.overdue is False:
+        conditions.append(or_(row.due_date.is_(None), row.due_date >= today, row.status.in_(_CLOSED)))
+    if filters.due_before:
+        conditions.append(row.due_date < filters.due_before)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in (
+            row.id, row.external_ref, row.title, row.description, row.area, row.programme))))
+    return conditions
+
+
+def _to_domain(row):
+    funding = None
+    if row.funding_source is not None:
+        funding = Funding(
+            source=FundingSource(row.funding_source),
+            **{name: getattr(row, f"funding_{name}") for name in _FUNDING_FIELDS if name != "source"},
+        )
+    return Measure(
+        **{name: getattr(row, name) for name in _PLAIN_FIELDS},
+        partners=list(row.partners or []),
+        priority=Priority(row.priority),
+        status=Status(row.status),
+        funding=funding,
+    )
+
+
+def _copy_to_row(measure, row):
+    for name in _PLAIN_FIELDS:
+        setattr(row, name, getattr(measure, name))
+    row.partners = list(measure.partners)
+    row.priority = measure.priority.value
+    row.status = measure.status.value
+    for name in _FUNDING_FIELDS:
+        value = getattr(measure.funding, name) if measure.funding else None
+        setattr(row, f"funding_{name}", value.value if name == "source" and value else value)

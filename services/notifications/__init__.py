@@ -1,0 +1,1 @@
+"""The notifications service (see its issue); not built yet."""

@@ -1,0 +1,1 @@
+"""The reporting service (see its issue); not built yet."""

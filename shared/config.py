@@ -1,0 +1,164 @@
+"""Configuration: environment variables first, then an optional YAML file, then defaults.
+
+Every setting is declared once in ``SETTINGS`` with its default and meaning; the README's
+configuration table is that list. ``CONFIG_FILE`` names a YAML mapping with the same keys, for sites
+that prefer a file to a long environment (``deploy/config.example.yaml``).
+"""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SERVICES = ("measures", "notifications", "reporting")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection."),
+    Setting("VAR_DIR", "var", "Directory for the SQLite databases and the generated token secret."),
+    Setting("MEASURES_DATABASE_URL", None,
+            "Database of the measures service; default `sqlite:///$VAR_DIR/measures.db`, "
+            "PostgreSQL as `postgresql+psycopg2://user:pass@host/db`."),
+    Setting("NOTIFICATIONS_DATABASE_URL", None, "Database of the notifications service (as above)."),
+    Setting("REPORTING_DATABASE_URL", None, "Database of the reporting service (as above)."),
+    Setting("TOKEN_SECRET", None,
+            "Secret that signs access tokens; default a random secret kept in `$VAR_DIR/token_secret`."),
+    Setting("TOKEN_TTL_HOURS", 720, "Lifetime of an issued access token in hours."),
+    Setting("LANGUAGE", "de", "Language of user-facing text: `de` or `en`."),
+    Setting("TIMEZONE", "Europe/Berlin", "The county's time zone; calendar dates are taken in it."),
+    Setting("MAX_WORKERS", 10, "Concurrent workers per service instance."),
+    Setting("METRICS_HOST", "127.0.0.1", "Interface the /metrics endpoints listen on."),
+    Setting("MEASURES_METRICS_PORT", 9101, "Port of the measures service's /metrics (0 = off)."),
+    Setting("NOTIFICATIONS_METRICS_PORT", 9102, "Port of the notifications service's /metrics (0 = off)."),
+    Setting("REPORTING_METRICS_PORT", 9103, "Port of the reporting service's /metrics (0 = off)."),
+    Setting("OUTBOX_POLL_SECONDS", 1.0,
+            "How often the outbox relay looks for events other instances or failed attempts left; "
+            "events of its own instance go out at once."),
+    Setting("LOG_LEVEL", "INFO", "Log level."),
+)
+
+_DEFAULTS = {setting.key: setting.default for setting in SETTINGS}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class Settings:
+    """Resolved settings: read with ``settings["KEY"]`` or the typed helpers."""
+
+    def __init__(self, values):
+        self._values = dict(values)
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def get(self, key, default=None):
+        return self._values.get(key, default)
+
+    def as_dict(self):
+        return dict(self._values)
+
+    @property
+    def var_dir(self):
+        return Path(self["VAR_DIR"])
+
+    def database_url(self, service):
+        url = self.get(f"{service.upper()}_DATABASE_URL")
+        return url or f"sqlite:///{(self.var_dir / f'{service}.db').resolve()}"
+
+    def metrics_port(self, service):
+        return int(self.get(f"{service.upper()}_METRICS_PORT") or 0)
+
+    def token_secret(self):
+        """The configured secret, or one generated once and kept (mode 0600) under VAR_DIR."""
+        if self.get("TOKEN_SECRET"):
+            return self["TOKEN_SECRET"]
+        path = self.var_dir / "token_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write a private temporary file, then link it into place: a process starting at the
+            # same moment either wins the link or reads the complete secret of the one that did.
+            draft = path.with_name(f".token_secret.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        return path.read_text().strip()
+
+    def nameko_config(self, service):
+        """The nameko config dict for one service: its own database and metrics port."""
+        config = self.as_dict()
+        config.update(
+            AMQP_URI=self["AMQP_URI"],
+            DATABASE_URL=self.database_url(service),
+            METRICS_PORT=self.metrics_port(service),
+            TOKEN_SECRET=self.token_secret(),
+            max_workers=int(self["MAX_WORKERS"]),
+            serializer="json",
+        )
+        return config
+
+
+def load_settings(environ=None, path=None):
+    """Merge defaults, the YAML file (``path`` or ``$CONFIG_FILE``) and the environment."""
+    environ = os.environ if environ is None else environ
+    values = dict(_DEFAULTS)
+    path = path or environ.get("CONFIG_FILE")
+    if path:
+        values.update(_read_yaml(Path(path)))
+    for key in list(values) + [k for k in environ if k.endswith("_DATABASE_URL")]:
+        if key in environ and environ[key] != "":
+            values[key] = environ[key]
+    _validate(values)
+    return Settings(values)
+
+
+def _read_yaml(path):
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read CONFIG_FILE {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"CONFIG_FILE {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"CONFIG_FILE {path} must hold a mapping of settings")
+    unknown = sorted(set(data) - set(_DEFAULTS) - {k for k in data if str(k).endswith("_DATABASE_URL")})
+    if unknown:
+        raise ConfigError(f"CONFIG_FILE {path} has unknown settings: {', '.join(map(str, unknown))}")
+    return data
+
+
+def _validate(values):
+    if values["LANGUAGE"] not in ("de", "en"):
+        raise ConfigError(f"LANGUAGE must be 'de' or 'en', not {values['LANGUAGE']!r}")
+    for key in ("TOKEN_TTL_HOURS", "MAX_WORKERS", "MEASURES_METRICS_PORT",
+                "NOTIFICATIONS_METRICS_PORT", "REPORTING_METRICS_PORT"):
+        try:
+            values[key] = int(values[key])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a whole number, not {values[key]!r}") from None
+    try:
+        values["OUTBOX_POLL_SECONDS"] = float(values["OUTBOX_POLL_SECONDS"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"OUTBOX_POLL_SECONDS must be a number, not {values['OUTBOX_POLL_SECONDS']!r}") from None
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(values["TIMEZONE"])
+    except Exception:
+        raise ConfigError(f"TIMEZONE {values['TIMEZONE']!r} is not a known time zone") from None

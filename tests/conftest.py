@@ -1,0 +1,208 @@
+"""Test fixtures: the real RabbitMQ and PostgreSQL of the machine, SQLite in a temp dir.
+
+Services run in-process as nameko containers, so the process is monkey-patched by eventlet before
+anything else is imported. Each test gets its own PostgreSQL database, copied from a migrated
+template, and its own queues; nothing on the machine's broker or server is reconfigured.
+
+Outside CI a missing broker or server skips the tests that need it; with CI=true it fails them.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 - must precede every other import
+
+import itertools  # noqa: E402
+import os  # noqa: E402
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from services.common.database import make_engine  # noqa: E402
+from services.measures.migrations import MIGRATIONS as MEASURES_MIGRATIONS  # noqa: E402
+from shared.auth import issue_token  # noqa: E402
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+AMQP_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+TOKEN_SECRET = "test-secret-" + uuid.uuid4().hex
+
+
+def unavailable(what, error):
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: tests are not skipped for missing services)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    from kombu import Connection
+
+    try:
+        with Connection(AMQP_URI, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        unavailable("RabbitMQ", exc)
+    return AMQP_URI
+
+
+class PostgresDatabases:
+    """Creates a database per test from a migrated template per service, and drops them after."""
+
+    def __init__(self, admin_url):
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+        self.prefix = f"kreis_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.templates = {}
+        self.created = []
+        self.counter = itertools.count(1)
+
+    def url(self, name):
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, migrations):
+        template = self.templates.get(migrations)
+        if template is None:
+            template = f"{self.prefix}_tpl_{len(self.templates)}"
+            self._execute(f'CREATE DATABASE "{template}"')
+            self.created.append(template)
+            engine = make_engine(self.url(template))
+            migrations.upgrade(engine)
+            engine.dispose()
+            self.templates[migrations] = template
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def drop(self, url):
+        name = url.rsplit("/", 1)[-1]
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.created:
+            self.created.remove(name)
+
+    def close(self):
+        for name in reversed(self.created):
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+    def _execute(self, statement):
+        with self.admin.connect() as connection:
+            connection.execute(text(statement))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    try:
+        databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+        databases._execute("SELECT 1")
+    except Exception as exc:
+        unavailable("PostgreSQL", exc)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    url = postgres.create(MEASURES_MIGRATIONS)
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    url = f"sqlite:///{tmp_path}/measures.db"
+    engine = make_engine(url)
+    MEASURES_MIGRATIONS.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request):
+    """A migrated measures database on each supported backend."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_token():
+    def make(role="staff", department="KS", user=None):
+        return issue_token(TOKEN_SECRET, user or f"{role}.{department.lower()}", department, role)
+
+    return make
+
+
+@pytest.fixture
+def service_config(amqp_uri, database_url):
+    return {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": database_url,
+        "TOKEN_SECRET": TOKEN_SECRET,
+        "METRICS_PORT": 0,
+        "OUTBOX_POLL_SECONDS": 0.2,
+        "serializer": "json",
+        "max_workers": 10,
+    }
+
+
+@pytest.fixture
+def run_container():
+    """Start a nameko container for a service class; stopped gracefully after the test."""
+    from nameko.containers import ServiceContainer
+
+    containers = []
+
+    def run(service_cls, config):
+        container = ServiceContainer(service_cls, config)
+        container.start()
+        containers.append(container)
+        return container
+
+    yield run
+    for container in reversed(containers):
+        container.stop()
+
+
+@pytest.fixture
+def client_for(amqp_uri, make_token):
+    """``client_for(role, department)`` opens a ``shared.client.Client`` with such a token."""
+    from shared.client import Client
+
+    clients = []
+
+    def open_client(role="staff", department="KS", user=None, token=None):
+        client = Client(token or make_token(role, department, user), amqp_uri=amqp_uri, timeout=20)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def event_listener(amqp_uri):
+    """Collects events a service publishes, through a private queue bound to its exchange."""
+    from tests.helpers.events import EventListener
+
+    listeners = []
+
+    def listen(source="measures", routing_key="#"):
+        listener = EventListener(amqp_uri, source, routing_key)
+        listeners.append(listener)
+        return listener
+
+    yield listen
+    for listener in listeners:
+        listener.close()

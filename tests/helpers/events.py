@@ -1,0 +1,47 @@
+"""A test-side consumer of a service's events, bound before the service publishes."""
+
+import time
+import uuid
+
+from kombu import Connection, Exchange, Queue
+
+
+class EventListener:
+    def __init__(self, amqp_uri, source, routing_key="#"):
+        self.connection = Connection(amqp_uri)
+        self.exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=True)
+        self.queue = Queue(f"test-listener-{uuid.uuid4().hex}", exchange=self.exchange, routing_key=routing_key,
+                           exclusive=True, auto_delete=True)
+        self.channel = self.connection.channel()
+        self.queue = self.queue.bind(self.channel)
+        self.exchange.bind(self.channel).declare()
+        self.queue.declare()
+        self.events = []
+
+    def drain(self):
+        while True:
+            message = self.queue.get(no_ack=True)
+            if message is None:
+                return self.events
+            self.events.append((message.delivery_info["routing_key"], message.decode(), message.headers))
+
+    def wait_for(self, count, timeout=10.0):
+        """Wait until ``count`` events arrived in total; returns them as (type, payload, headers)."""
+        deadline = time.monotonic() + timeout
+        while len(self.drain()) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.events)
+
+    def quiet_for(self, seconds):
+        """Collect for ``seconds`` more; used to show that no further event arrives."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.drain()
+            time.sleep(0.05)
+        return list(self.events)
+
+    def close(self):
+        try:
+            self.channel.close()
+        finally:
+            self.connection.release()
