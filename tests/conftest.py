@@ -7,14 +7,17 @@ template, and its own queues; nothing on the machine's broker or server is recon
 Outside CI a missing broker or server skips the tests that need it; with CI=true it fails them.
 """
 
-import eventlet
+import warnings
 
-eventlet.monkey_patch()  # noqa: E402 - must precede every other import
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # must precede every other import that opens sockets
 
 import itertools  # noqa: E402
 import os  # noqa: E402
 import uuid  # noqa: E402
-import warnings  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -23,7 +26,7 @@ from services.common.database import make_engine  # noqa: E402
 from services.measures.migrations import MIGRATIONS as MEASURES_MIGRATIONS  # noqa: E402
 from shared.auth import issue_token  # noqa: E402
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 AMQP_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")

@@ -15,16 +15,25 @@ from shared.config import ConfigError, load_settings
 from .database import DatabaseNotMigrated
 from .logs import configure_logging
 
-SERVICE_CLASSES = {
-    "measures": "services.measures.service:MeasuresService",
+#: Each service: its nameko class and its migrations, by dotted path (imported only when needed).
+SERVICES = {
+    "measures": ("services.measures.service:MeasuresService", "services.measures.migrations:MIGRATIONS"),
 }
 
 EX_CONFIG = 78  # sysexits.h: configuration error
 
 
-def service_class(name):
-    module, _, attribute = SERVICE_CLASSES[name].partition(":")
+def _resolve(path):
+    module, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def service_class(name):
+    return _resolve(SERVICES[name][0])
+
+
+def migrations_of(name):
+    return _resolve(SERVICES[name][1])
 
 
 def main(name):

@@ -1,6 +1,10 @@
 """`python -m services.measures` runs the measures service in the foreground."""
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything else opens a socket
 
