@@ -41,6 +41,8 @@ class MeasureEventSchema(EventSchema):
     event_type = fields.String(required=True, validate=validate.OneOf(MEASURE_EVENTS))
     actor = fields.Nested(ActorSchema, required=True)
     measure = fields.Nested(MeasureSchema, required=True)
+    #: The measure's department followed by its parents up to the root (the chain of command).
+    department_chain = fields.List(fields.String(), load_default=list)
     changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), load_default=dict)
     note = fields.String(allow_none=True, load_default=None)
     # Only on measure_status_changed:

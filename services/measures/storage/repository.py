@@ -108,6 +108,15 @@ class DepartmentRepository:
     def all(self):
         return list(self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)))
 
+    def chain(self, code):
+        """The department and its parents up to the root: who is above, for escalations."""
+        chain = []
+        while code is not None and code not in chain:
+            chain.append(code)
+            row = self.get(code)
+            code = row.parent if row is not None else None
+        return chain
+
 
 def encode_cursor(number):
     return base64.urlsafe_b64encode(json.dumps({"after": number}).encode()).decode().rstrip("=")

@@ -63,6 +63,7 @@ class SqlUnitOfWork(UnitOfWork):
             "occurred_at": change.occurred_at.isoformat(),
             "actor": {"user": actor.user, "department": actor.department, "role": actor.role.value},
             "measure": dump_measure(measure),
+            "department_chain": self.departments.chain(measure.department),
             "changes": change.changes,
             "note": change.note,
         }
