@@ -18,6 +18,7 @@ eventlet.monkey_patch()  # must precede every other import that opens sockets
 import itertools  # noqa: E402
 import os  # noqa: E402
 import uuid  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -32,6 +33,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 AMQP_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 TOKEN_SECRET = "test-secret-" + uuid.uuid4().hex
+SESSION_STARTED = datetime.now(timezone.utc)
 
 
 def unavailable(what, error):
@@ -139,8 +141,11 @@ def engine(database_url):
 
 @pytest.fixture
 def make_token():
+    """Tokens signed with the services' test secret; the same arguments give the same token."""
+
     def make(role="staff", department="KS", user=None):
-        return issue_token(TOKEN_SECRET, user or f"{role}.{department.lower()}", department, role)
+        return issue_token(TOKEN_SECRET, user or f"{role}.{department.lower()}", department, role,
+                           ttl=timedelta(hours=24), now=SESSION_STARTED)
 
     return make
 
@@ -160,7 +165,11 @@ def service_config(amqp_uri, database_url):
 
 @pytest.fixture
 def run_container():
-    """Start a nameko container for a service class; stopped gracefully after the test."""
+    """Start a nameko container for a service class; killed after the test.
+
+    A graceful stop waits up to a second per consumer for kombu's drain loop; by teardown every
+    call of the test has returned, so killing loses nothing and keeps the suite fast. Tests of
+    graceful shutdown call ``container.stop()`` themselves."""
     from nameko.containers import ServiceContainer
 
     containers = []
@@ -173,25 +182,32 @@ def run_container():
 
     yield run
     for container in reversed(containers):
-        container.stop()
+        container.kill()
+
+
+@pytest.fixture(scope="session")
+def _open_clients(amqp_uri):
+    """Clients are kept open for the session: closing one waits a second for kombu's drain loop."""
+    clients = {}
+    yield clients
+    for client in clients.values():
+        client.__exit__(None, None, None)
 
 
 @pytest.fixture
-def client_for(amqp_uri, make_token):
-    """``client_for(role, department)`` opens a ``shared.client.Client`` with such a token."""
+def client_for(amqp_uri, make_token, _open_clients):
+    """``client_for(role, department)`` gives a ``shared.client.Client`` with such a token."""
     from shared.client import Client
 
-    clients = []
-
     def open_client(role="staff", department="KS", user=None, token=None):
-        client = Client(token or make_token(role, department, user), amqp_uri=amqp_uri, timeout=20)
-        client.__enter__()
-        clients.append(client)
-        return client
+        token = token or make_token(role, department, user)
+        if token not in _open_clients:
+            client = Client(token, amqp_uri=amqp_uri, timeout=20)
+            client.__enter__()
+            _open_clients[token] = client
+        return _open_clients[token]
 
-    yield open_client
-    for client in clients:
-        client.__exit__(None, None, None)
+    return open_client
 
 
 @pytest.fixture

@@ -23,7 +23,11 @@ class NewMeasureSchema(MeasureSchema):
 
 
 class ImportRowSchema(NewMeasureSchema):
-    """One row of an import: as a new measure, but the external reference is what re-imports match on."""
+    """One row of an import: as a new measure, but the external reference is what re-imports match on,
+    and a row may carry the progress reached so far."""
+
+    class Meta:
+        exclude = ("id", "version", "created_at", "updated_at")
 
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
     progress = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
