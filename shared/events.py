@@ -43,8 +43,30 @@ class MeasureEventSchema(EventSchema):
     measure = fields.Nested(MeasureSchema, required=True)
     #: The measure's department followed by its parents up to the root (the chain of command).
     department_chain = fields.List(fields.String(), load_default=list)
-    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), load_default=dict)
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), load_default=dict)
     note = fields.String(allow_none=True, load_default=None)
     # Only on measure_status_changed:
     from_status = fields.String(validate=validate.OneOf(Status.values()), allow_none=True, load_default=None)
     to_status = fields.String(validate=validate.OneOf(Status.values()), allow_none=True, load_default=None)
+
+
+# --- Deadline events (issue 4) -------------------------------------------------------------------
+# Emitted by the measures service through the same outbox, with the envelope above plus fields that
+# issue defines (e.g. ``escalation_level``: 1 = the responsible department's managers, 2 = also the
+# parent department's, ...). The notifications service routes them already.
+
+MEASURE_DUE_SOON = "measure_due_soon"
+MEASURE_OVERDUE = "measure_overdue"
+MEASURE_ESCALATED = "measure_escalated"
+MEASURE_UPDATE_REQUESTED = "measure_update_requested"
+GRANT_OBLIGATION_DUE = "grant_obligation_due"
+GRANT_OBLIGATION_MISSED = "grant_obligation_missed"
+
+DEADLINE_EVENTS = (
+    MEASURE_DUE_SOON,
+    MEASURE_OVERDUE,
+    MEASURE_ESCALATED,
+    MEASURE_UPDATE_REQUESTED,
+    GRANT_OBLIGATION_DUE,
+    GRANT_OBLIGATION_MISSED,
+)

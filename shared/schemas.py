@@ -74,5 +74,5 @@ class JournalEntrySchema(Schema):
     action = fields.String()
     actor = fields.Nested(ActorSchema)
     occurred_at = fields.DateTime()
-    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()))
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)))
     note = fields.String(allow_none=True)

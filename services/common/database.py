@@ -26,6 +26,7 @@ from .outbox import OutboxMetrics, OutboxRelay
 log = logging.getLogger(__name__)
 
 DATABASE_URL_KEY = "DATABASE_URL"
+SQLITE_BEGIN = "sqlite_begin"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -41,8 +42,10 @@ def make_engine(url, pool_size=10):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling skips BEGIN before SELECT and commits before DDL;
-        # SQLAlchemy's documented remedy is to switch it off and emit BEGIN ourselves.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        # SQLAlchemy's documented remedy is to switch it off and emit BEGIN ourselves. Writers
+        # begin IMMEDIATE: they take the write lock first, so a writer from another process waits
+        # (busy_timeout) instead of failing with "database is locked" when it upgrades a read.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
         _make_psycopg2_green()
@@ -51,8 +54,21 @@ def make_engine(url, pool_size=10):
     return create_engine(url)
 
 
+def _sqlite_begin(connection):
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def writer(engine):
+    """The engine for write transactions: the same pool; on SQLite they begin IMMEDIATE."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     dbapi_connection.isolation_level = None
+    # SQLite's lower() folds ASCII only; searches must find "Öffentlich" from "öffentlich".
+    dbapi_connection.create_function("lower", 1, lambda text: None if text is None else text.lower(),
+                                     deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")  # SQLite ignores foreign keys unless asked
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
@@ -162,10 +178,11 @@ class Database(DependencyProvider):
         self.engine = make_engine(config[DATABASE_URL_KEY], pool_size=int(config.get("max_workers", 10)) + 2)
         self.migrations.ensure_current(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.writing_sessions = sessionmaker(writer(self.engine), expire_on_commit=False)
         self.write_lock = _sqlite_write_lock(self.engine)
         if self.outbox is not None:
             self.relay = OutboxRelay(
-                self.engine, self.outbox, config["AMQP_URI"],
+                writer(self.engine), self.outbox, config["AMQP_URI"],
                 get_event_exchange(self.container.service_name, config).name,
                 poll_seconds=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
                 write_lock=self.write_lock,
@@ -209,7 +226,7 @@ class WorkerDatabase:
         """Commit on success, roll back on an exception or when the work was ``discard()``-ed;
         wake the relay after a commit that wrote events."""
         provider = self._provider
-        with provider.write_lock, provider.sessions() as session:
+        with provider.write_lock, provider.writing_sessions() as session:
             uow = provider.unit_of_work(session, headers=_trace_headers(self._worker_ctx))
             with session.begin() as transaction:
                 yield uow

@@ -34,6 +34,7 @@ def update_measure(uow, principal, measure_id, changes, expected_version, now):
     measure = _load_for_write(uow, principal, measure_id, expected_version)
     if "department" in changes and changes["department"] != measure.department:
         _check_department(uow, changes["department"])
+        ensure_may_write(principal, changes["department"])  # handing over needs a say in both
     if changes.get("external_ref"):
         _check_external_ref(uow, changes["external_ref"], measure.id)
     if measure.update(changes, now):
@@ -57,6 +58,7 @@ def set_funding(uow, principal, measure_id, funding, expected_version, now):
 
 
 def record_progress(uow, principal, measure_id, progress, expected_version, note, now):
+    # Recorded even when the figure is unchanged: "still 40 %" with a note is a progress report.
     measure = _load_for_write(uow, principal, measure_id, expected_version)
     measure.record_progress(progress, now, note)
     uow.commit_measure(measure, principal)

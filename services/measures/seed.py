@@ -8,6 +8,7 @@ the outbox until the service starts).
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.database import writer
 from shared.auth import Principal
 from shared.errors import ValidationError
 from shared.vocabulary import Role
@@ -31,7 +32,7 @@ def load_programme(engine, programme, now):
 
     Returns the import report; raises ``ValidationError`` if a department is malformed.
     """
-    with Session(engine) as session, session.begin() as transaction:
+    with Session(writer(engine)) as session, session.begin() as transaction:
         uow = SqlUnitOfWork(session)
         for department in programme.get("departments") or []:
             if uow.departments.get(department.get("code")) is None:

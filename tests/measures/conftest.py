@@ -13,7 +13,8 @@ DEPARTMENTS = (
 
 
 @pytest.fixture
-def measures_service(run_container, service_config):
+def measures_service(service_config, run_container):
+    # service_config first: its database must outlive the container at teardown.
     return run_container(MeasuresService, service_config)
 
 
