@@ -1,9 +1,9 @@
 """Engines, migrations and the per-worker database dependency of every service.
 
-PostgreSQL through psycopg2 is made cooperative under eventlet with a wait callback, so a slow query
-parks only its own green thread. SQLite, the embedded default, blocks the process while a statement
-runs; write transactions are therefore serialised in-process, which keeps one instance from waiting
-on its own lock.
+PostgreSQL goes through psycopg2, which eventlet's monkey patch makes cooperative (it installs a wait
+callback), so a slow query parks only its own green thread; service entry points patch first thing.
+SQLite, the embedded default, blocks the process while a statement runs; write transactions are
+therefore serialised in-process, which keeps one instance from waiting on its own lock.
 """
 
 import contextlib
@@ -48,7 +48,6 @@ def make_engine(url, pool_size=10):
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
-        _make_psycopg2_green()
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
                              pool_recycle=1800)
     return create_engine(url)
@@ -74,35 +73,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def _make_psycopg2_green():
-    """Let psycopg2 wait on its socket through eventlet's hub when eventlet patched the process."""
-    import psycopg2.extensions
-
-    try:
-        from eventlet import patcher
-    except ImportError:  # pragma: no cover - eventlet is a dependency
-        return
-    if not patcher.is_monkey_patched("socket"):
-        return
-    if psycopg2.extensions.get_wait_callback() is not None:
-        return
-    from eventlet.hubs import trampoline
-
-    def wait(conn, timeout=-1):
-        while True:
-            state = conn.poll()
-            if state == psycopg2.extensions.POLL_OK:
-                return
-            if state == psycopg2.extensions.POLL_READ:
-                trampoline(conn.fileno(), read=True)
-            elif state == psycopg2.extensions.POLL_WRITE:
-                trampoline(conn.fileno(), write=True)
-            else:  # pragma: no cover - psycopg2 defines no other states
-                raise psycopg2.OperationalError(f"bad state from poll: {state}")
-
-    psycopg2.extensions.set_wait_callback(wait)
 
 
 @dataclass(frozen=True)
