@@ -80,6 +80,52 @@ TEXTS = {
     "error.unavailable": ("Dienst nicht erreichbar: {reason}", "Service unavailable: {reason}"),
     "kind.measure": ("Maßnahme", "Measure"),
     "kind.department": ("Fachbereich", "Department"),
+    # measures notify / measures inbox
+    "kind.subscription": ("Abonnement", "Subscription"),
+    "kind.delivery": ("Zustellung", "Delivery"),
+    "kind.notification": ("Benachrichtigung", "Notification"),
+    "channel": ("Kanal", "Channel"),
+    "address": ("Adresse", "Address"),
+    "role": ("Rolle", "Role"),
+    "events": ("Ereignisse", "Events"),
+    "digest": ("Versand", "Sending"),
+    "attempts": ("Versuche", "Attempts"),
+    "last_error": ("Letzter Fehler", "Last error"),
+    "target": ("Empfänger", "Recipient"),
+    "event": ("Ereignis", "Event"),
+    "measure": ("Maßnahme", "Measure"),
+    "summary": ("Meldung", "Notice"),
+    "all_events": ("alle", "all"),
+    "role.member": ("Mitglieder", "members"),
+    "role.manager": ("Leitung", "managers"),
+    "digest.immediate": ("sofort", "immediately"),
+    "digest.daily": ("täglich", "daily"),
+    "delivery.pending": ("ausstehend", "pending"),
+    "delivery.waiting": ("wartet auf Tagesübersicht", "waiting for the digest"),
+    "delivery.bundled": ("in Tagesübersicht", "in a digest"),
+    "delivery.sent": ("gesendet", "sent"),
+    "delivery.failed": ("fehlgeschlagen", "failed"),
+    "delivery.cancelled": ("abbestellt", "cancelled"),
+    "notify.subscribed": ("Abonnement {id} angelegt: {department} ({role}) per {channel} an {target}.",
+                          "Subscription {id} created: {department} ({role}) by {channel} to {target}."),
+    "notify.secret": ("Geheimnis für die Signatur (X-Kreis-Signature), wird nur jetzt angezeigt: {secret}",
+                      "Secret of the signature (X-Kreis-Signature), shown only now: {secret}"),
+    "notify.unsubscribed": ("Abonnement {id} beendet.", "Subscription {id} ended."),
+    "notify.none": ("Keine Abonnements.", "No subscriptions."),
+    "notify.no_failures": ("Keine fehlgeschlagenen Zustellungen.", "No failed deliveries."),
+    "notify.failures": ("{shown} von {total} fehlgeschlagenen Zustellungen; erneut senden mit "
+                        "`measures notify retry ID`.",
+                        "{shown} of {total} failed deliveries; send again with `measures notify retry ID`."),
+    "notify.retried": ("Zustellung {id} wird erneut gesendet.", "Delivery {id} will be sent again."),
+    "notify.address_needed": ("Für E-Mail --email angeben, für Webhooks --url; der Posteingang braucht keine Adresse.",
+                              "Give --email for e-mail, --url for webhooks; the inbox needs no address."),
+    "inbox.empty": ("Keine ungelesenen Benachrichtigungen für {department}.",
+                    "No unread notifications for {department}."),
+    "inbox.empty_all": ("Keine Benachrichtigungen für {department}.", "No notifications for {department}."),
+    "inbox.unread": ("{unread} ungelesen in {department}.", "{unread} unread in {department}."),
+    "inbox.marked": ("{marked} als gelesen markiert.", "{marked} marked as read."),
+    "inbox.new": ("neu", "new"),
+    "inbox.more": ("Ältere mit --cursor {cursor}", "Older ones with --cursor {cursor}"),
 }
 
 #: The English messages services and marshmallow send, and their German form.
@@ -108,7 +154,7 @@ MESSAGES_DE = [
     (r"The planned end cannot be before the planned start\.", "Das geplante Ende liegt vor dem Beginn."),
     (r"The funding period cannot end before it starts\.", "Der Förderzeitraum endet vor seinem Beginn."),
     (r"The planned budget cannot be negative\.", "Das Budget darf nicht negativ sein."),
-    (r"A note is required (?:to set the status|for status) (\w+)\.", r"Für den Status \1 ist ein Vermerk nötig."),
+    (r"A note is required to set the status (\w+)\.", r"Für den Status {\1} ist ein Vermerk nötig."),
     (r"A funded measure needs funding with a source and an approved amount\.",
      "Eine finanzierte Maßnahme braucht eine Finanzierung mit Art und bewilligtem Betrag."),
     (r"A funded measure needs a positive approved amount\.", "Der bewilligte Betrag muss größer als 0 sein."),
@@ -117,9 +163,20 @@ MESSAGES_DE = [
     (r"A grant needs its end of the funding period\.", "Fördermittel brauchen das Ende des Förderzeitraums."),
     (r"Progress is a whole percentage from 0 to 100\.", "Fortschritt ist eine ganze Prozentzahl von 0 bis 100."),
     (r"A (\w+) measure takes no progress; reopen it first\.",
-     r"Eine Maßnahme im Status \1 nimmt keinen Fortschritt an; erst wieder öffnen."),
+     r"Eine Maßnahme im Status {\1} nimmt keinen Fortschritt an; erst wieder öffnen."),
     (r"This field cannot be changed here\.", "Dieses Feld wird hier nicht geändert."),
     (r"Send the version you read, a whole number\.", "Die gelesene Version (ganze Zahl) fehlt."),
+    (r"Not a valid e-mail address\.", "Keine gültige E-Mail-Adresse."),
+    (r"Not a valid http\(s\) URL\.", "Keine gültige http(s)-Adresse."),
+    (r"An e-mail address or webhook URL is required\.", "E-Mail-Adresse oder Webhook-URL fehlt."),
+    (r"An inbox belongs to the department and takes no address\.",
+     "Der Posteingang gehört dem Fachbereich und hat keine Adresse."),
+    (r"An inbox is always immediate\.", "Der Posteingang wird immer sofort beliefert."),
+    (r"Only webhooks are signed with a secret\.", "Nur Webhooks werden mit einem Geheimnis signiert."),
+    (r"Already subscribed as subscription (\d+)\.", r"Schon abonniert (Abonnement \1)."),
+    (r"Only failed deliveries are retried by hand; this one is (\w+)\.",
+     r"Nur fehlgeschlagene Zustellungen werden von Hand wiederholt; diese ist \1."),
+    (r"Send the id, a whole number\.", "Die Nummer (ganze Zahl) fehlt."),
 ]
 
 
@@ -128,7 +185,7 @@ class Texts:
         self.language = language if language in ("de", "en") else "de"
         self._index = 0 if self.language == "de" else 1
 
-    def __call__(self, key, **values):
+    def __call__(self, key, /, **values):
         entry = TEXTS.get(key)
         text = entry[self._index] if entry else key
         return text.format(**values) if values else text
@@ -141,5 +198,18 @@ class Texts:
             return message
         for pattern, replacement in MESSAGES_DE:
             if re.fullmatch(pattern, message):
-                return re.sub(pattern, replacement, message)
+                return _STATUS_PLACEHOLDER.sub(_status_label, re.sub(pattern, replacement, message))
         return message
+
+
+_STATUS_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _status_label(match):
+    """``{done}`` in a translated message becomes „abgeschlossen“."""
+    from shared.vocabulary import Status
+
+    try:
+        return f"„{Status(match.group(1)).label('de')}“"
+    except ValueError:
+        return match.group(1)
