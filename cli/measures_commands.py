@@ -79,32 +79,33 @@ def render_measure(cli, measure, history):
     t, fmt = cli.texts, cli.fmt
     names = ("id", "external_ref", "title", "status", "progress", "department", "area", "programme", "priority",
              "partners", "planned_start", "planned_end", "due_date", "budget_planned", "version", "updated_at")
-    width = max(len(t(name)) for name in names) + 2
-    lines = [f"{t(name) + ':':<{width}}{fmt.value(name, measure.get(name))}" for name in names]
-    funding = measure.get("funding")
-    if funding:
-        for name, value in funding.items():
-            key = f"funding.{name}"
-            lines.append(f"{t(key) + ':':<{width}}{fmt.value(key, value)}")
+    fields = [(name, measure.get(name)) for name in names]
+    fields += [(f"funding.{name}", value) for name, value in (measure.get("funding") or {}).items()]
+    width = max(len(t(name)) for name, _ in fields) + 2
+    lines = [f"{t(name) + ':':<{width}}{fmt.value(name, value)}" for name, value in fields]
     if measure.get("description"):
         lines += ["", measure["description"]]
     lines += ["", t("history") + ":"]
     rows = [[fmt.instant(entry["occurred_at"]), entry["actor"]["user"], t(f"action.{entry['action']}"),
-             _describe_changes(fmt, entry["changes"]), entry.get("note") or ""] for entry in history]
+             _describe_changes(fmt, entry), entry.get("note") or ""] for entry in history]
     lines.append(table([t("when"), t("who"), t("what"), t("changes"), t("note")], rows))
     return "\n".join(lines)
 
 
-def _describe_changes(fmt, changes):
+def _describe_changes(fmt, entry):
+    changes = entry["changes"]
+    if entry["action"] == "created":  # the fields themselves are shown above
+        changes = {"status": changes.get("status", [None, None])}
     parts = []
     for name, (old, new) in changes.items():
         if name == "funding":
             new = (new or {}).get("reference") or (new or {}).get("source")
             old = (old or {}).get("reference") or (old or {}).get("source")
+        label = fmt.texts.field(name)
         if old is None:
-            parts.append(f"{name}={fmt.value(name, new)}")
+            parts.append(f"{label}: {fmt.value(name, new)}")
         else:
-            parts.append(f"{name}: {fmt.value(name, old)} → {fmt.value(name, new)}")
+            parts.append(f"{label}: {fmt.value(name, old)} → {fmt.value(name, new)}")
     return "; ".join(parts)
 
 

@@ -114,6 +114,15 @@ class Settings:
         return config
 
 
+def markdown_table():
+    """The configuration table of the README, from ``SETTINGS``."""
+    lines = ["| Setting | Default | Meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = "–" if setting.default is None else f"`{setting.default}`"
+        lines.append(f"| `{setting.key}` | {default} | {setting.help} |")
+    return "\n".join(lines)
+
+
 def load_settings(environ=None, path=None):
     """Merge defaults, the YAML file (``path`` or ``$CONFIG_FILE``) and the environment."""
     environ = os.environ if environ is None else environ
