@@ -152,7 +152,13 @@ def _read_yaml(path):
     return data
 
 
+#: HS256 keys shorter than the hash (32 bytes) weaken the signature (RFC 7518, section 3.2).
+MIN_SECRET_LENGTH = 32
+
+
 def _validate(values):
+    if values.get("TOKEN_SECRET") and len(str(values["TOKEN_SECRET"])) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
     if values["LANGUAGE"] not in ("de", "en"):
         raise ConfigError(f"LANGUAGE must be 'de' or 'en', not {values['LANGUAGE']!r}")
     for key in ("TOKEN_TTL_HOURS", "MAX_WORKERS", "MEASURES_METRICS_PORT",

@@ -40,6 +40,7 @@ def test_the_documented_example_file_loads():
     ("MAX_WORKERS: many\n", "MAX_WORKERS must be a whole number"),
     ("TIMEZONE: Mars/Olympus\n", "not a known time zone"),
     ("- a list\n", "must hold a mapping"),
+    ("TOKEN_SECRET: short\n", "TOKEN_SECRET must be at least 32 characters"),
 ])
 def test_a_bad_file_is_rejected_with_the_setting_named(tmp_path, content, message):
     config = tmp_path / "config.yaml"

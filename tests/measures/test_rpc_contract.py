@@ -125,7 +125,7 @@ def test_calls_without_a_valid_token_are_unauthenticated(admin, client_for, make
 
     expired = issue_token(TOKEN_SECRET, "alt", "KS", "staff", timedelta(hours=1),
                           now=datetime.now(timezone.utc) - timedelta(hours=2))
-    forged = issue_token("another-secret", "mallory", "LR", "admin")
+    forged = issue_token("another-secret-of-the-same-length-as-ours", "mallory", "LR", "admin")
     for token in (expired, forged, "not-a-token"):
         with pytest.raises(Unauthenticated):
             client_for(token=token).measures.list_measures()
