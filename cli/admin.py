@@ -187,9 +187,9 @@ def _usage_banner(settings, names):
         f"Services starting: {', '.join(names)}. Metrics: {ports or 'off'}.\n"
         "In another terminal:\n"
         f"  {prefix}measures admin token --user admin --department LR --role admin --save\n"
-        f"  {prefix}measures list\n"
-        f"  {prefix}measures show M-0001\n"
-        f"  {prefix}measures status M-0001 in_progress\n"
+        f"  {prefix}measures list --status in_progress\n"
+        f"  {prefix}measures show M-0087\n"
+        f"  {prefix}measures progress M-0087 75 --note 'Zwei weitere Anlagen in Betrieb'\n"
         "Stop with Ctrl-C."
     )
 
