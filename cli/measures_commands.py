@@ -149,14 +149,15 @@ def create_command(cli, **values):
 @click.command("update")
 @click.argument("measure_id")
 @measure_options
+@click.option("--note", help="Reason; required to move a due date or planned end that has passed.")
 @pass_cli
 @handle_errors
-def update_command(cli, measure_id, **values):
+def update_command(cli, measure_id, note, **values):
     """Change fields of a measure."""
     changes = _given(values)
     with cli.client() as client:
         current = client.measures.get_measure(measure_id)
-        measure = client.measures.update_measure(measure_id, changes, current["version"])
+        measure = client.measures.update_measure(measure_id, changes, current["version"], note)
     key = "saved" if measure["version"] != current["version"] else "unchanged"
     cli.emit(measure, lambda: cli.texts(key, id=measure["id"], version=measure["version"]))
 

@@ -44,6 +44,16 @@ SETTINGS = (
             "How often the outbox relay looks for events other instances or failed attempts left; "
             "events of its own instance go out at once."),
     Setting("LOG_LEVEL", "INFO", "Log level."),
+    # Deadline watch of the measures service.
+    Setting("DEADLINE_CHECK_SECONDS", 900, "How often the deadline watch runs (it also runs at start)."),
+    Setting("REMINDER_DAYS", "7,1", "Days before a due date or planned end at which the department is reminded."),
+    Setting("OVERDUE_REPEAT_DAYS", 7, "An overdue measure is reminded again after this many days."),
+    Setting("ESCALATE_AFTER_DAYS", 14, "Overdue this long, the department's managers are told (escalation level 1)."),
+    Setting("ESCALATE_STEP_DAYS", 14, "After each further such period the escalation climbs one department up."),
+    Setting("STALE_AFTER_DAYS", 90, "A measure in progress without any change this long gets an update request."),
+    Setting("OBLIGATION_REMINDER_DAYS", "30,7", "Days before a grant obligation at which it is announced."),
+    Setting("INTERIM_PROOF_DUE", "04-30", "Month and day after each funding year by which the interim proof is due."),
+    Setting("FINAL_PROOF_MONTHS", 6, "Months after the funding period by which the final proof of use is due."),
 )
 
 _DEFAULTS = {setting.key: setting.default for setting in SETTINGS}

@@ -44,6 +44,9 @@ class MeasureSchema(Schema):
     due_date = fields.Date(allow_none=True)
     budget_planned = fields.Decimal(allow_none=True, **_Money)
     funding = fields.Nested(FundingSchema, allow_none=True)
+    #: Grant obligations met (e.g. "final_proof", "interim_proof:2022") and the date they were.
+    obligations_fulfilled = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                                        values=fields.Date())
     status = fields.String(validate=validate.OneOf(Status.values()))
     progress = fields.Integer(validate=validate.Range(min=0, max=100))
     version = fields.Integer()

@@ -171,11 +171,15 @@ def run_container():
     call of the test has returned, so killing loses nothing and keeps the suite fast. Tests of
     graceful shutdown call ``container.stop()`` themselves."""
     from nameko.containers import ServiceContainer
+    from nameko.testing.services import replace_dependencies
 
     containers = []
 
-    def run(service_cls, config):
+    def run(service_cls, config, **replacements):
+        """``replacements`` swap dependencies before the start, e.g. ``clock=FixedClock(...)``."""
         container = ServiceContainer(service_cls, config)
+        if replacements:
+            replace_dependencies(container, **replacements)
         container.start()
         containers.append(container)
         return container
@@ -217,8 +221,8 @@ def event_listener(amqp_uri):
 
     listeners = []
 
-    def listen(source="measures", routing_key="#"):
-        listener = EventListener(amqp_uri, source, routing_key)
+    def listen(source="measures", routing_keys=("#",)):
+        listener = EventListener(amqp_uri, source, routing_keys)
         listeners.append(listener)
         return listener
 

@@ -131,7 +131,7 @@ class Database(DependencyProvider):
 
     ``unit_of_work`` is the service's class wrapping a session in a transaction; the relay is woken
     after every commit so events leave at once rather than on the next poll. ``collectors`` build
-    Prometheus collectors over the engine.
+    Prometheus collectors from the engine and the service config.
     """
 
     metrics = MetricsRegistry()
@@ -159,7 +159,7 @@ class Database(DependencyProvider):
             )
             self.relay.metrics = OutboxMetrics(self.metrics.registry, self.relay)
         for make_collector in self.collectors:  # gauges read from the database at scrape time
-            self.metrics.registry.register(make_collector(self.engine))
+            self.metrics.registry.register(make_collector(self.engine, config))
 
     def start(self):
         if self.relay is not None:

@@ -30,14 +30,14 @@ def create_measure(uow, principal, data, now):
     return measure
 
 
-def update_measure(uow, principal, measure_id, changes, expected_version, now):
+def update_measure(uow, principal, measure_id, changes, expected_version, now, note=None, today=None):
     measure = _load_for_write(uow, principal, measure_id, expected_version)
     if "department" in changes and changes["department"] != measure.department:
         _check_department(uow, changes["department"])
         ensure_may_write(principal, changes["department"])  # handing over needs a say in both
     if changes.get("external_ref"):
         _check_external_ref(uow, changes["external_ref"], measure.id)
-    if measure.update(changes, now):
+    if measure.update(changes, now, note, today):
         uow.commit_measure(measure, principal)
     return measure
 
@@ -65,6 +65,13 @@ def record_progress(uow, principal, measure_id, progress, expected_version, note
     return measure
 
 
+def fulfil_obligation(uow, principal, measure_id, obligation, fulfilled_on, expected_version, note, now):
+    measure = _load_for_write(uow, principal, measure_id, expected_version)
+    measure.fulfil_obligation(obligation, fulfilled_on, now, note)
+    uow.commit_measure(measure, principal)
+    return measure
+
+
 @dataclass
 class ImportReport:
     created: list = field(default_factory=list)
@@ -81,7 +88,7 @@ class ImportReport:
                 "errors": self.errors, "applied": applied}
 
 
-def import_measures(uow, principal, rows, now, load_row):
+def import_measures(uow, principal, rows, now, load_row, today=None):
     """Upsert ``rows`` by ``external_ref``; every row is checked and each error names row and field.
 
     Rows are numbered from 1. The caller commits only if the report has no errors.
@@ -100,7 +107,7 @@ def import_measures(uow, principal, rows, now, load_row):
             continue
         seen[ref] = number
         try:
-            outcome, measure = _import_row(uow, principal, data, now)
+            outcome, measure = _import_row(uow, principal, data, now, today)
         except (ValidationError, InvalidTransition, Forbidden, NotFound) as error:
             report.add_error(number, error)
             continue
@@ -108,7 +115,7 @@ def import_measures(uow, principal, rows, now, load_row):
     return report
 
 
-def _import_row(uow, principal, data, now):
+def _import_row(uow, principal, data, now, today):
     existing = uow.measures.get_by_external_ref(data["external_ref"])
     if existing is None:
         data = dict(data)
@@ -124,9 +131,12 @@ def _import_row(uow, principal, data, now):
     if "department" in changes and changes["department"] != existing.department:
         _check_department(uow, changes["department"])
         ensure_may_write(principal, changes["department"])
-    existing.update(changes, now, note)
+    existing.update(changes, now, note, today)
     if "funding" in data:
         existing.set_funding(Funding.from_dict(data["funding"]), now, note)
+    for key, day in (data.get("obligations_fulfilled") or {}).items():
+        if key not in existing.obligations_fulfilled:
+            existing.fulfil_obligation(key, day, now, note)
     if data.get("progress") is not None and data["progress"] != existing.progress:
         existing.record_progress(data["progress"], now, note)
     if data.get("status") and Status(data["status"]) is not existing.status:

@@ -43,6 +43,14 @@ class MeasureFilterSchema(Schema):
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+class AsOfSchema(Schema):
+    as_of = fields.Date(load_default=None, allow_none=True)
+
+
+class FulfilmentSchema(Schema):
+    fulfilled_on = fields.Date(load_default=None, allow_none=True)
+
+
 class PageSchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
     cursor = fields.String(load_default=None, allow_none=True)

@@ -4,7 +4,9 @@ RPC (service name ``measures``): departments, measures, their lifecycle, funding
 and import. Every call needs the caller's token in the context data ``auth_token``.
 
 Emits (source ``measures``, through the outbox): measure_created, measure_updated,
-measure_status_changed, measure_funding_changed, measure_progress_recorded.
+measure_status_changed, measure_funding_changed, measure_progress_recorded; and from the deadline
+watch (run every DEADLINE_CHECK_SECONDS and at start): measure_due_soon, measure_overdue,
+measure_escalated, measure_update_requested, grant_obligation_due, grant_obligation_missed.
 Consumes: nothing.
 """
 
@@ -14,15 +16,18 @@ from services.common.auth import Authentication
 from services.common.clock import Clock
 from services.common.database import Database
 from services.common.metrics import RpcMetrics
+from services.common.schedule import every_configured
 from shared.errors import CALLER_ERRORS, ValidationError
 from shared.schemas import DepartmentSchema
 
-from . import handlers
-from .metrics import MeasuresByStatus, MeasuresMetrics
+from . import handlers, watch
+from .dependencies import DeadlineRulesProvider
+from .domain import ensure_admin
+from .metrics import DeadlineGauges, MeasuresByStatus, MeasuresMetrics
 from .migrations import MIGRATIONS
 from .schemas import (
-    ImportRowSchema, NewMeasureSchema, PageSchema, dump_journal, dump_measure, load, load_changes, load_filters,
-    load_funding,
+    AsOfSchema, FulfilmentSchema, ImportRowSchema, NewMeasureSchema, PageSchema, dump_journal, dump_measure, load,
+    load_changes, load_filters, load_funding,
 )
 from .storage.models import outbox
 from .storage.repository import MeasureFilter, decode_cursor
@@ -34,10 +39,11 @@ MAX_IMPORT_ROWS = 10_000
 class MeasuresService:
     name = "measures"
 
-    db = Database(MIGRATIONS, SqlUnitOfWork, outbox=outbox, collectors=[MeasuresByStatus])
+    db = Database(MIGRATIONS, SqlUnitOfWork, outbox=outbox, collectors=[MeasuresByStatus, DeadlineGauges])
     auth = Authentication()
     clock = Clock()
     metrics = RpcMetrics(MeasuresMetrics)
+    deadline_rules = DeadlineRulesProvider()
 
     @rpc(expected_exceptions=CALLER_ERRORS)
     def create_department(self, department):
@@ -78,11 +84,13 @@ class MeasuresService:
         return {"items": [dump_measure(m) for m in items], "next_cursor": next_cursor, "total": total}
 
     @rpc(expected_exceptions=CALLER_ERRORS)
-    def update_measure(self, measure_id, changes, expected_version):
+    def update_measure(self, measure_id, changes, expected_version, note=None):
+        """``note`` is the reason, required when a due date or planned end that has passed moves."""
         principal = self.auth.principal
         changes = load_changes(changes)
         with self.db.unit_of_work() as uow:
-            measure = handlers.update_measure(uow, principal, measure_id, changes, expected_version, self.clock.now())
+            measure = handlers.update_measure(uow, principal, measure_id, changes, expected_version,
+                                              self.clock.now(), note, self.clock.today())
         return dump_measure(measure)
 
     @rpc(expected_exceptions=CALLER_ERRORS)
@@ -109,6 +117,47 @@ class MeasuresService:
             measure = handlers.record_progress(
                 uow, principal, measure_id, progress, expected_version, note, self.clock.now())
         return dump_measure(measure)
+
+    @rpc(expected_exceptions=CALLER_ERRORS)
+    def fulfil_obligation(self, measure_id, obligation, expected_version, fulfilled_on=None, note=None):
+        """Record that a grant obligation (e.g. ``final_proof``) was met; its reminders stop."""
+        principal = self.auth.principal
+        day = load(FulfilmentSchema(), {"fulfilled_on": fulfilled_on})["fulfilled_on"] or self.clock.today()
+        with self.db.unit_of_work() as uow:
+            measure = handlers.fulfil_obligation(uow, principal, measure_id, obligation, day, expected_version,
+                                                 note, self.clock.now())
+        return dump_measure(measure)
+
+    @rpc(expected_exceptions=CALLER_ERRORS)
+    def list_deadlines(self, department=None, as_of=None):
+        """What is due soon, overdue, escalated, stale or owed to a funding body, by department."""
+        self.auth.require()
+        today = self._day(as_of)
+        with self.db.read() as uow:
+            return watch.deadline_overview(uow, today, self.deadline_rules, department)
+
+    @rpc(expected_exceptions=CALLER_ERRORS)
+    def check_deadlines(self, as_of=None, dry_run=False):
+        """Run the deadline watch now (admins): as of another day to catch up, or as a dry run."""
+        ensure_admin(self.auth.principal, "run the deadline watch")
+        return self._watch(self._day(as_of), dry_run)
+
+    @every_configured("DEADLINE_CHECK_SECONDS", 900)
+    def watch_deadlines(self):
+        self._watch(self.clock.today(), dry_run=False)
+
+    def _watch(self, today, dry_run):
+        with self.db.unit_of_work() as uow:
+            emitted = watch.watch_deadlines(uow, today, self.clock.now(), self.deadline_rules, dry_run)
+            if dry_run:
+                uow.discard()
+        if not dry_run:
+            for notice in emitted:
+                self.metrics.notice(notice["type"])
+        return emitted
+
+    def _day(self, as_of):
+        return load(AsOfSchema(), {"as_of": as_of})["as_of"] or self.clock.today()
 
     @rpc(expected_exceptions=CALLER_ERRORS)
     def get_history(self, measure_id):

@@ -7,15 +7,17 @@ from kombu import Connection, Exchange, Queue
 
 
 class EventListener:
-    def __init__(self, amqp_uri, source, routing_key="#"):
+    """Binds a private queue to ``<source>.events`` for the given routing keys (event types)."""
+
+    def __init__(self, amqp_uri, source, routing_keys=("#",)):
         self.connection = Connection(amqp_uri)
         self.exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=True)
-        self.queue = Queue(f"test-listener-{uuid.uuid4().hex}", exchange=self.exchange, routing_key=routing_key,
-                           exclusive=True, auto_delete=True)
         self.channel = self.connection.channel()
-        self.queue = self.queue.bind(self.channel)
         self.exchange.bind(self.channel).declare()
+        self.queue = Queue(f"test-listener-{uuid.uuid4().hex}", exclusive=True, auto_delete=True).bind(self.channel)
         self.queue.declare()
+        for routing_key in routing_keys:
+            self.queue.bind_to(self.exchange, routing_key)
         self.events = []
 
     def drain(self):

@@ -14,6 +14,7 @@ from shared.errors import ValidationError
 from shared.vocabulary import FundingSource, Priority, Status
 
 from .lifecycle import check_funding_for, check_transition, require_note
+from .obligations import obligations
 
 
 class Action(str, Enum):
@@ -24,7 +25,11 @@ class Action(str, Enum):
     STATUS_CHANGED = "status_changed"
     FUNDING_CHANGED = "funding_changed"
     PROGRESS_RECORDED = "progress_recorded"
+    OBLIGATION_FULFILLED = "obligation_fulfilled"
 
+
+#: Watched dates: once passed, moving them needs a reason.
+MOVE_NEEDS_REASON = ("due_date", "planned_end")
 
 #: Fields ``update`` may change; status, funding and progress have their own operations.
 EDITABLE_FIELDS = (
@@ -86,6 +91,8 @@ class Measure:
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: Grant obligations met: obligation key -> the date on which it was fulfilled.
+    obligations_fulfilled: dict = field(default_factory=dict)
     #: Changes made since the measure was loaded; drained by the unit of work.
     recorded: list = field(default_factory=list, repr=False)
 
@@ -98,7 +105,8 @@ class Measure:
             id=measure_id,
             **{**data, "priority": Priority(data.get("priority") or Priority.NORMAL),
                "funding": Funding.from_dict(data.get("funding")),
-               "partners": list(data.get("partners") or [])},
+               "partners": list(data.get("partners") or []),
+               "obligations_fulfilled": dict(data.get("obligations_fulfilled") or {})},
             status=status, created_at=now, updated_at=now,
         )
         measure._check_invariants()
@@ -108,11 +116,14 @@ class Measure:
         if status is Status.DONE:
             measure.progress = 100
         measure._record(Action.CREATED, now, {name: [None, _plain(value)] for name, value in measure.snapshot().items()
-                                              if value not in (None, [], "") and name not in _SYSTEM_FIELDS}, note)
+                                              if value not in (None, [], {}, "") and name not in _SYSTEM_FIELDS}, note)
         return measure
 
-    def update(self, changes, now, note=None):
-        """Change editable fields; returns the recorded ``Change`` or None when nothing differs."""
+    def update(self, changes, now, note=None, today=None):
+        """Change editable fields; returns the recorded ``Change`` or None when nothing differs.
+
+        Moving a watched date that has already passed (as of ``today``) needs a reason in
+        ``note``: the council report shows why a measure is late."""
         unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
         if unknown:
             raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
@@ -127,6 +138,11 @@ class Measure:
             return None
         candidate = replace(self, **{name: values[name] for name in diff}, recorded=[])
         candidate._check_invariants()
+        passed = [name for name in MOVE_NEEDS_REASON
+                  if name in diff and today and getattr(self, name) and getattr(self, name) < today]
+        if passed and not (note or "").strip():
+            raise ValidationError({"note": [f"Give a reason for moving {name}: the date has passed."
+                                            for name in passed]})
         for name in diff:
             setattr(self, name, values[name])
         return self._record(Action.UPDATED, now, diff, note)
@@ -161,6 +177,19 @@ class Measure:
         diff = {"progress": [self.progress, progress]}
         self.progress = progress
         return self._record(Action.PROGRESS_RECORDED, now, diff, note)
+
+    def fulfil_obligation(self, key, on, now, note=None):
+        """Record that the grant obligation ``key`` was met on ``on``; stops its reminders."""
+        known = {obligation.key for obligation in obligations(self.funding)}
+        if key not in known:
+            raise ValidationError({"obligation": [
+                f"No obligation {key} for this measure; open ones: {', '.join(sorted(known)) or 'none'}."]})
+        if key in self.obligations_fulfilled:
+            raise ValidationError({"obligation": [f"{key} was recorded as fulfilled on {self.obligations_fulfilled[key]}."]})
+        fulfilled = {**self.obligations_fulfilled, key: on}
+        diff = {"obligations_fulfilled": [_plain(self.obligations_fulfilled), _plain(fulfilled)]}
+        self.obligations_fulfilled = fulfilled
+        return self._record(Action.OBLIGATION_FULFILLED, now, diff, note)
 
     def is_overdue(self, today):
         return self.due_date is not None and self.due_date < today and not self.status.is_closed
@@ -204,4 +233,6 @@ def _plain(value):
         return {name: _plain(item) for name, item in value.as_dict().items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value

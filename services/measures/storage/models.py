@@ -81,6 +81,8 @@ class MeasureRow(Base):
     funding_amount_approved: Mapped[object | None] = mapped_column("funding_amount_approved_cents", Cents)
     funding_period_start: Mapped[object | None] = mapped_column(Date)
     funding_period_end: Mapped[object | None] = mapped_column(Date)
+    #: Grant obligations met: {"final_proof": "2024-03-28", ...}.
+    obligations_fulfilled: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), index=True)
     progress: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
@@ -108,6 +110,19 @@ class JournalRow(Base):
     occurred_at: Mapped[object] = mapped_column(UtcDateTime)
     changes: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class DeadlineNoticeRow(Base):
+    """Every reminder, overdue notice and escalation emitted: the key makes each one happen once,
+    whichever instance gets there first, and across restarts."""
+
+    __tablename__ = "deadline_notices"
+
+    measure_id: Mapped[str] = mapped_column(ForeignKey("measures.id"), primary_key=True)
+    notice_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    notice_type: Mapped[str] = mapped_column(String(40), index=True)
+    emitted_at: Mapped[object] = mapped_column(UtcDateTime)
+    event_id: Mapped[str] = mapped_column(String(36))
 
 
 outbox = outbox_table(metadata)

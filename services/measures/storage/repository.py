@@ -3,14 +3,17 @@
 import base64
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shared.errors import NotFound, ValidationError
 from shared.vocabulary import FundingSource, Priority, Status
 
 from ..domain import Funding, Measure
-from .models import DepartmentRow, IdCounter, JournalRow, MeasureRow
+from .models import DeadlineNoticeRow, DepartmentRow, IdCounter, JournalRow, MeasureRow
 
 _PLAIN_FIELDS = (
     "id", "external_ref", "title", "description", "programme", "area", "department", "planned_start",
@@ -85,12 +88,52 @@ class MeasureRepository:
         return list(self.session.scalars(
             select(JournalRow).where(JournalRow.measure_id == measure_id).order_by(JournalRow.version)))
 
-    def count_by_status(self):
-        return dict(self.session.execute(select(MeasureRow.status, func.count()).group_by(MeasureRow.status)).all())
+    def deadline_candidates(self, today, rules, batch=500):
+        """Measures that may owe a notice on ``today``, in batches: open ones whose watched dates are
+        near or past, stale-looking ones in progress, and every grant-funded one not cancelled."""
+        row = MeasureRow
+        horizon = today + timedelta(days=max(rules.reminder_days, default=0))
+        idle_since = datetime.combine(today - timedelta(days=rules.stale_after_days - 1), time(), timezone.utc)
+        open_ = row.status.not_in(_CLOSED)
+        condition = or_(
+            open_ & (row.due_date <= horizon),
+            open_ & (row.planned_end <= horizon),
+            (row.status == Status.IN_PROGRESS.value) & (row.updated_at < idle_since),
+            (row.funding_source == FundingSource.GRANT.value) & row.funding_period_end.is_not(None)
+            & (row.status != Status.CANCELLED.value),
+        )
+        after = 0
+        while True:
+            rows = list(self.session.scalars(
+                select(MeasureRow).where(condition, row.number > after).order_by(row.number).limit(batch)))
+            if not rows:
+                return
+            after = rows[-1].number
+            yield [self._track(r) for r in rows]
 
     def _track(self, row):
         self._rows[row.id] = row
         return _to_domain(row)
+
+
+class NoticeLog:
+    """The notices emitted; recording one that exists already is a no-op that says so."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def record(self, measure_id, notice, event_id, now):
+        """True if this call recorded the notice (so its event is to be sent), False if it was known."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        result = self.session.execute(insert(DeadlineNoticeRow).values(
+            measure_id=measure_id, notice_key=notice.key, notice_type=notice.type.value, emitted_at=now,
+            event_id=event_id,
+        ).on_conflict_do_nothing())
+        return result.rowcount == 1
+
+    def known(self, measure_id, key):
+        return self.session.get(DeadlineNoticeRow, (measure_id, key)) is not None
 
 
 class DepartmentRepository:
@@ -165,6 +208,7 @@ def _to_domain(row):
     return Measure(
         **{name: getattr(row, name) for name in _PLAIN_FIELDS},
         partners=list(row.partners or []),
+        obligations_fulfilled={key: date.fromisoformat(day) for key, day in (row.obligations_fulfilled or {}).items()},
         priority=Priority(row.priority),
         status=Status(row.status),
         funding=funding,
@@ -175,6 +219,7 @@ def _copy_to_row(measure, row):
     for name in _PLAIN_FIELDS:
         setattr(row, name, getattr(measure, name))
     row.partners = list(measure.partners)
+    row.obligations_fulfilled = {key: day.isoformat() for key, day in measure.obligations_fulfilled.items()}
     row.priority = measure.priority.value
     row.status = measure.status.value
     for name in _FUNDING_FIELDS:

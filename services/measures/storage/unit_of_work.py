@@ -1,6 +1,8 @@
 """The unit of work of the measures service: one transaction in which a change, its journal entry
 and its event are written together."""
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,7 +17,7 @@ from shared.events import (
 from ..domain import Action
 from ..schemas import dump_measure
 from .models import JournalRow, MeasureRow, outbox
-from .repository import DepartmentRepository, MeasureRepository
+from .repository import DepartmentRepository, MeasureRepository, NoticeLog
 
 EVENT_TYPES = {
     Action.CREATED: MEASURE_CREATED,
@@ -23,7 +25,11 @@ EVENT_TYPES = {
     Action.STATUS_CHANGED: MEASURE_STATUS_CHANGED,
     Action.FUNDING_CHANGED: MEASURE_FUNDING_CHANGED,
     Action.PROGRESS_RECORDED: MEASURE_PROGRESS_RECORDED,
+    Action.OBLIGATION_FULFILLED: MEASURE_UPDATED,
 }
+
+#: The author of deadline notices: the watch, not a person (so nobody's own-change filter hides them).
+WATCH_ACTOR = {"user": "deadline-watch", "department": "-", "role": "staff"}
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -31,6 +37,7 @@ class SqlUnitOfWork(UnitOfWork):
         super().__init__(session, headers)
         self.measures = MeasureRepository(session)
         self.departments = DepartmentRepository(session)
+        self.notices = NoticeLog(session)
 
     def commit_measure(self, measure, actor, is_new=False):
         """Store the measure and turn each change it recorded into a journal entry and an event."""
@@ -58,17 +65,33 @@ class SqlUnitOfWork(UnitOfWork):
             occurred_at=change.occurred_at, changes=change.changes, note=change.note,
         ))
 
+    def announce_notice(self, measure, notice, chain, now):
+        """Emit a deadline notice unless some instance already did; True if this call emitted it."""
+        event_id = str(uuid.uuid4())
+        if not self.notices.record(measure.id, notice, event_id, now):
+            return False
+        self._write_event(notice.type.value, measure, now, WATCH_ACTOR, chain, event_id=event_id,
+                          deadline=notice.as_payload(), escalation_level=notice.escalation_level)
+        return True
+
     def _publish_later(self, measure, change, actor):
-        payload = {
-            "occurred_at": change.occurred_at.isoformat(),
-            "actor": {"user": actor.user, "department": actor.department, "role": actor.role.value},
-            "measure": dump_measure(measure),
-            "department_chain": self.departments.chain(measure.department),
-            "changes": change.changes,
-            "note": change.note,
-        }
+        statuses = {}
         if change.action is Action.STATUS_CHANGED:
-            payload.update(from_status=change.from_status.value, to_status=change.to_status.value)
-        event_type = EVENT_TYPES[change.action]
-        self.session.execute(new_event(outbox, event_type, payload, change.occurred_at, self.headers))
+            statuses = {"from_status": change.from_status.value, "to_status": change.to_status.value}
+        self._write_event(
+            EVENT_TYPES[change.action], measure, change.occurred_at,
+            {"user": actor.user, "department": actor.department, "role": actor.role.value},
+            self.departments.chain(measure.department), changes=change.changes, note=change.note, **statuses)
+
+    def _write_event(self, event_type, measure, occurred_at, actor, chain, changes=None, note=None, **extra):
+        payload = {
+            "occurred_at": occurred_at.isoformat(),
+            "actor": actor,
+            "measure": dump_measure(measure),
+            "department_chain": chain,
+            "changes": changes or {},
+            "note": note,
+            **extra,
+        }
+        self.session.execute(new_event(outbox, event_type, payload, occurred_at, self.headers))
         self.events_written += 1
