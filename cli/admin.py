@@ -4,7 +4,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -111,7 +111,10 @@ def seed_command(cli, path, if_empty):
         click.echo("seed: the database already holds measures; nothing loaded.")
         return
     programme = _plain(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    report = load_programme(engine, programme, datetime.now(timezone.utc))
+    from services.common.clock import SystemClock
+
+    clock = SystemClock(cli.settings["TIMEZONE"])
+    report = load_programme(engine, programme, clock.now(), clock.today())
     engine.dispose()
     if report.errors:
         for error in report.errors:

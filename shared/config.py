@@ -44,6 +44,7 @@ SETTINGS = (
             "How often the outbox relay looks for events other instances or failed attempts left; "
             "events of its own instance go out at once."),
     Setting("LOG_LEVEL", "INFO", "Log level."),
+    Setting("LOG_FORMAT", "text", "`text`, or `json` for one JSON object per line (with the call id chain)."),
     # Deadline watch of the measures service.
     Setting("DEADLINE_CHECK_SECONDS", 900, "How often the deadline watch runs (it also runs at start)."),
     Setting("REMINDER_DAYS", "7,1", "Days before a due date or planned end at which the department is reminded."),

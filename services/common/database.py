@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import eventlet
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -26,6 +27,8 @@ from .outbox import OutboxMetrics, OutboxRelay
 log = logging.getLogger(__name__)
 
 DATABASE_URL_KEY = "DATABASE_URL"
+#: How long a stopping service waits for the relay's last pass before leaving the rest in the outbox.
+RELAY_STOP_SECONDS = 10
 SQLITE_BEGIN = "sqlite_begin"
 
 
@@ -158,20 +161,30 @@ class Database(DependencyProvider):
                 write_lock=self.write_lock,
             )
             self.relay.metrics = OutboxMetrics(self.metrics.registry, self.relay)
+        self.metrics.add_health_check("database", self._check_database)
         for make_collector in self.collectors:  # gauges read from the database at scrape time
             self.metrics.registry.register(make_collector(self.engine, config))
 
+    def _check_database(self):
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def start(self):
         if self.relay is not None:
-            self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+            self._relay_thread = self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
 
     def stop(self):
+        """Runs after the last worker finished: let the relay publish their events, then close."""
         if self.relay is not None:
             self.relay.stop()
+            with eventlet.Timeout(RELAY_STOP_SECONDS, False):
+                self._relay_thread.wait()
         self.engine.dispose()
 
     def kill(self):
-        self.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
         return WorkerDatabase(self, worker_ctx)

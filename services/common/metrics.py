@@ -1,10 +1,12 @@
-"""Prometheus metrics: one registry and one /metrics endpoint per service container.
+"""Prometheus metrics and health: one registry and one small HTTP endpoint per service container.
 
-``MetricsRegistry`` is shared by every extension of a container that wants to register metrics;
-``RpcMetrics`` counts and times every RPC call by method and outcome, and hands the service its own
-metrics object.
+``MetricsRegistry`` is shared by every extension of a container that wants to register metrics or a
+health check; it serves ``/metrics`` (Prometheus) and ``/health`` (JSON: database and broker
+reachable? 200 or 503) on ``METRICS_PORT``. ``RpcMetrics`` counts and times every RPC call by method
+and outcome, and hands the service its own metrics object.
 """
 
+import json
 import logging
 import time
 
@@ -30,6 +32,7 @@ class MetricsRegistry(SharedExtension):
 
     _registry = None
     _server = None
+    _health_checks = None
 
     @property
     def registry(self):
@@ -40,16 +43,23 @@ class MetricsRegistry(SharedExtension):
             ProcessCollector(registry=self._registry)
         return self._registry
 
+    def add_health_check(self, name, check):
+        """``check()`` raises if ``name`` (e.g. "database") is not usable."""
+        if self._health_checks is None:
+            self._health_checks = {}
+        self._health_checks[name] = check
+
     def setup(self):
         self.port = int(self.container.config.get("METRICS_PORT") or 0)
         self.host = self.container.config.get("METRICS_HOST", "127.0.0.1")
+        self.add_health_check("broker", lambda: _check_broker(self.container.config["AMQP_URI"]))
 
     def start(self):
         if not self.port:
             return
         self._socket = eventlet.listen((self.host, self.port))
         self.port = self._socket.getsockname()[1]
-        app = make_wsgi_app(self.registry)
+        app = _router(make_wsgi_app(self.registry), self.health)
         self._server = self.container.spawn_managed_thread(
             lambda: eventlet.wsgi.server(self._socket, app, log_output=False, debug=False),
             identifier="metrics_http")
@@ -63,6 +73,40 @@ class MetricsRegistry(SharedExtension):
 
     def kill(self):
         self.stop()
+
+
+    def health(self):
+        """(healthy, report): every check with "ok" or the reason it failed."""
+        report, healthy = {"service": self.container.service_name, "checks": {}}, True
+        for name, check in sorted((self._health_checks or {}).items()):
+            try:
+                check()
+                report["checks"][name] = "ok"
+            except Exception as exc:  # a health check reports failures, it does not raise them
+                report["checks"][name] = f"failed: {exc}"
+                healthy = False
+        report["status"] = "ok" if healthy else "failing"
+        return healthy, report
+
+
+def _router(metrics_app, health):
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") == "/health":
+            healthy, report = health()
+            body = json.dumps(report).encode()
+            start_response("200 OK" if healthy else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return metrics_app(environ, start_response)
+
+    return app
+
+
+def _check_broker(amqp_uri):
+    from kombu import Connection
+
+    with Connection(amqp_uri, connect_timeout=2) as connection:
+        connection.ensure_connection(max_retries=1)
 
 
 class RpcMetrics(DependencyProvider):

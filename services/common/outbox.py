@@ -91,6 +91,7 @@ class OutboxRelay:
         self._wakeup.set()
 
     def stop(self):
+        """Finish: one last pass publishes what the last workers wrote, then the loop ends."""
         self._running = False
         self._wakeup.set()
 
@@ -98,19 +99,21 @@ class OutboxRelay:
         """The relay loop; run it in a managed green thread."""
         self._running = True
         backoff = 0.0
-        while self._running:
+        while True:
             self._wakeup.wait(backoff or self.poll_seconds)
             self._wakeup.clear()
-            if not self._running:
-                break
+            stopping = not self._running
             try:
                 while self.publish_pending() == BATCH_SIZE:
                     pass
                 backoff = 0.0
-                self._cleanup()
+                if not stopping:
+                    self._cleanup()
             except Exception as exc:  # the relay must outlive any broker or database failure
                 backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF_SECONDS)
                 log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+            if stopping:  # whatever could not go out stays in the outbox for the next start
+                break
         self._close()
 
     def publish_pending(self):

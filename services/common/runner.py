@@ -41,7 +41,7 @@ def main(name):
 
     try:
         settings = load_settings()
-        configure_logging(settings)
+        configure_logging(settings, name)
         config = settings.nameko_config(name)
         run([service_class(name)], config)
     except (ConfigError, DatabaseNotMigrated) as exc:

@@ -27,7 +27,7 @@ def has_measures(engine):
         return session.scalar(select(MeasureRow.id).limit(1)) is not None
 
 
-def load_programme(engine, programme, now):
+def load_programme(engine, programme, now, today=None):
     """Create missing departments, then upsert the measures; all or nothing.
 
     Returns the import report; raises ``ValidationError`` if a department is malformed.
@@ -39,7 +39,7 @@ def load_programme(engine, programme, now):
                 handlers.create_department(uow, SEED_PRINCIPAL, _department(department))
                 session.flush()
         report = handlers.import_measures(uow, SEED_PRINCIPAL, programme.get("measures") or [], now,
-                                          lambda row: load(ImportRowSchema(), row))
+                                          lambda row: load(ImportRowSchema(), row), today)
         if report.errors:
             transaction.rollback()
     return report

@@ -15,6 +15,7 @@ from nameko.rpc import rpc
 from services.common.auth import Authentication
 from services.common.clock import Clock
 from services.common.database import Database
+from services.common.logs import CallContext
 from services.common.metrics import RpcMetrics
 from services.common.schedule import every_configured
 from shared.errors import CALLER_ERRORS, ValidationError
@@ -43,6 +44,7 @@ class MeasuresService:
     auth = Authentication()
     clock = Clock()
     metrics = RpcMetrics(MeasuresMetrics)
+    log_context = CallContext()
     deadline_rules = DeadlineRulesProvider()
 
     @rpc(expected_exceptions=CALLER_ERRORS)
@@ -173,7 +175,7 @@ class MeasuresService:
             raise ValidationError({"rows": [f"Send a list of at most {MAX_IMPORT_ROWS} rows."]})
         with self.db.unit_of_work() as uow:
             report = handlers.import_measures(
-                uow, principal, rows, self.clock.now(), lambda row: load(ImportRowSchema(), row))
+                uow, principal, rows, self.clock.now(), lambda row: load(ImportRowSchema(), row), self.clock.today())
             applied = not (dry_run or report.errors)
             if not applied:
                 uow.discard()

@@ -5,6 +5,8 @@ It is safe to run in several instances at once and to run late: ``domain.deadlin
 notice is current, the notice log's key lets only the first instance emit it.
 """
 
+from datetime import date
+
 from shared.config import ConfigError
 
 from .domain.deadlines import DeadlineRules, NoticeType, current_notices
@@ -65,7 +67,8 @@ def rules_from_config(config):
     """The watch's thresholds from the service configuration (see shared.config.SETTINGS)."""
     try:
         month, day = (int(part) for part in str(config.get("INTERIM_PROOF_DUE", "04-30")).split("-"))
-        return DeadlineRules(
+        date(2001, month, day)  # a day every year has: not 29 February
+        rules = DeadlineRules(
             reminder_days=_days(config.get("REMINDER_DAYS", "7,1")),
             overdue_repeat_days=int(config.get("OVERDUE_REPEAT_DAYS", 7)),
             escalate_after_days=int(config.get("ESCALATE_AFTER_DAYS", 14)),
@@ -77,6 +80,12 @@ def rules_from_config(config):
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid deadline settings: {exc}") from None
+    for name in ("overdue_repeat_days", "escalate_step_days", "stale_after_days"):
+        if getattr(rules, name) < 1:
+            raise ConfigError(f"{name.upper()} must be at least 1 day")
+    if rules.escalate_after_days < 0 or rules.grant.final_proof_months < 0:
+        raise ConfigError("ESCALATE_AFTER_DAYS and FINAL_PROOF_MONTHS must not be negative")
+    return rules
 
 
 def _days(value):
