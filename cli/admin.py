@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import yaml
+from kombu.exceptions import KombuError
 
 from shared.auth import issue_token
 from shared.vocabulary import Role
@@ -60,9 +61,9 @@ def _services_option(command):
 @pass_cli
 @handle_errors
 def db_upgrade(cli, services):
-    """Apply the migrations of each service's database."""
+    """Apply the migrations of each service's database and declare its event queues."""
     from services.common.database import make_engine
-    from services.common.runner import SERVICES, migrations_of
+    from services.common.runner import SERVICES, declare_event_queues, migrations_of
 
     for name in services or SERVICES:
         url = cli.settings.database_url(name)
@@ -71,6 +72,13 @@ def db_upgrade(cli, services):
         migrations.upgrade(engine)
         click.echo(f"{name}: {engine.url.render_as_string(hide_password=True)} at revision {migrations.current(engine)}")
         engine.dispose()
+        try:
+            queues = declare_event_queues(name, cli.settings)
+        except (OSError, KombuError) as exc:  # the service declares them itself when it starts
+            click.echo(f"{name}: event queues not declared, RabbitMQ unreachable ({exc})", err=True)
+        else:
+            if queues:
+                click.echo(f"{name}: {len(queues)} event queues ready")
 
 
 @db_group.command("status")

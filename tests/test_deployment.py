@@ -52,7 +52,10 @@ def test_compose_runs_the_commands_the_tests_run():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert services["measures"]["command"] == ["python", "-m", "services.measures"]
-    assert services["measures-migrate"]["command"] == ["measures", "db", "upgrade", "--service", "measures"]
+    assert services["migrate"]["command"] == ["measures", "db", "upgrade"]
+    for name in ("measures", "notifications"):
+        assert services[name]["command"] == ["python", "-m", f"services.{name}"]
+    processes = (ROOT / "tests" / "helpers" / "processes.py").read_text()
+    assert '[sys.executable, "-m", f"services.{name}"]' in processes
     cli_test = (ROOT / "tests" / "cli" / "test_cli.py").read_text()
-    assert '"-m", "services.measures"' in cli_test and '"db", "upgrade", "--service", "measures"' in cli_test
+    assert '"db", "upgrade"' in cli_test

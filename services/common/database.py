@@ -156,7 +156,7 @@ class Database(DependencyProvider):
         if self.outbox is not None:
             self.relay = OutboxRelay(
                 writer(self.engine), self.outbox, config["AMQP_URI"],
-                get_event_exchange(self.container.service_name, config).name,
+                get_event_exchange(self.container.service_name, config),
                 poll_seconds=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
                 write_lock=self.write_lock,
             )

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import eventlet
-from kombu import Connection, Exchange
+from kombu import Connection
 from sqlalchemy import (
     JSON, BigInteger, Column, Index, Integer, String, Table, Text, delete, func, select, update,
 )
@@ -71,12 +71,14 @@ class OutboxRelay:
     failed attempts left behind.
     """
 
-    def __init__(self, engine, table, amqp_uri, exchange_name, poll_seconds=1.0, write_lock=None,
+    def __init__(self, engine, table, amqp_uri, exchange, poll_seconds=1.0, write_lock=None,
                  metrics=None, clock=None):
+        """``exchange``: the service's event exchange as nameko declares it (``get_event_exchange``),
+        so that the relay and nameko's event handlers never declare it with different arguments."""
         self.engine = engine
         self.table = table
         self.amqp_uri = amqp_uri
-        self.exchange = Exchange(exchange_name, type="topic", durable=True, auto_delete=True)
+        self.exchange = exchange
         self.poll_seconds = poll_seconds
         self.write_lock = write_lock or _NoLock()
         self.metrics = metrics

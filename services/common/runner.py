@@ -18,6 +18,8 @@ from .logs import configure_logging
 #: Each service: its nameko class and its migrations, by dotted path (imported only when needed).
 SERVICES = {
     "measures": ("services.measures.service:MeasuresService", "services.measures.migrations:MIGRATIONS"),
+    "notifications": ("services.notifications.service:NotificationsService",
+                      "services.notifications.migrations:MIGRATIONS"),
 }
 
 EX_CONFIG = 78  # sysexits.h: configuration error
@@ -34,6 +36,29 @@ def service_class(name):
 
 def migrations_of(name):
     return _resolve(SERVICES[name][1])
+
+
+def declare_event_queues(name, settings):
+    """Declare the durable queues of the service's event handlers, as the service itself would.
+
+    Run by `measures db upgrade`: events published before a consumer's first start (the example
+    programme, a measures service that came up first) then wait in its queues instead of being
+    dropped by an exchange with nothing bound to it. Returns the queue names.
+    """
+    from kombu import Connection
+    from nameko.containers import ServiceContainer
+    from nameko.events import EventHandler
+
+    container = ServiceContainer(service_class(name), settings.nameko_config(name))
+    handlers = [entrypoint for entrypoint in container.entrypoints if isinstance(entrypoint, EventHandler)]
+    if not handlers:
+        return []
+    with Connection(settings["AMQP_URI"], connect_timeout=5) as connection:
+        channel = connection.default_channel
+        for handler in handlers:
+            handler.setup()  # builds the queue exactly as at service start; nothing is consumed
+            handler.queue.bind(channel).declare()
+    return [handler.queue.name for handler in handlers]
 
 
 def main(name):

@@ -1,9 +1,8 @@
 """Input schemas of the measures RPC API, and the dump of domain objects to the wire format."""
 
 from marshmallow import Schema, fields, validate
-from marshmallow import ValidationError as SchemaError
 
-from shared.errors import ValidationError
+from services.common.validation import load, one_or_many
 from shared.schemas import FundingSchema, JournalEntrySchema, MeasureSchema
 from shared.vocabulary import Status
 
@@ -56,46 +55,17 @@ class PageSchema(Schema):
     cursor = fields.String(load_default=None, allow_none=True)
 
 
-def load(schema, data, **kwargs):
-    """Validate ``data`` with a marshmallow schema, raising the shared ``ValidationError``."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ValidationError({"_schema": ["Expected an object."]})
-    try:
-        return schema.load(data, **kwargs)
-    except SchemaError as exc:
-        raise ValidationError(flatten_errors(exc.messages)) from None
-
-
 def load_changes(data):
     return load(MeasureSchema(only=EDITABLE_FIELDS), data, partial=True)
 
 
 def load_filters(data):
-    if isinstance((data or {}).get("status"), str):
-        data = {**data, "status": [data["status"]]}
-    return load(MeasureFilterSchema(), data)
+    return load(MeasureFilterSchema(), one_or_many(data, "status"))
 
 
 def load_funding(data):
     return None if data is None else load(FundingSchema(), data)
 
-
-def flatten_errors(messages, prefix=""):
-    """marshmallow's nested error dict as ``{"funding.reference": [...]}``."""
-    flat = {}
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if key == "_schema" and prefix:
-            name = prefix
-        if isinstance(value, dict):
-            flat.update(flatten_errors(value, name))
-        else:
-            flat.setdefault(name, []).extend(str(m) for m in value)
-    return flat
 
 
 def dump_measure(measure):

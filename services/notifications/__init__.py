@@ -1,1 +1,2 @@
-"""The notifications service (see its issue); not built yet."""
+"""The notifications service: the right people hear of every change to a measure, exactly once,
+by e-mail, in their department's inbox or by webhook, at once or in a daily digest."""

@@ -3,7 +3,8 @@
 import time
 import uuid
 
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Queue
+from nameko.events import get_event_exchange
 
 
 class EventListener:
@@ -11,7 +12,7 @@ class EventListener:
 
     def __init__(self, amqp_uri, source, routing_keys=("#",)):
         self.connection = Connection(amqp_uri)
-        self.exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=True)
+        self.exchange = get_event_exchange(source, {})
         self.channel = self.connection.channel()
         self.exchange.bind(self.channel).declare()
         self.queue = Queue(f"test-listener-{uuid.uuid4().hex}", exclusive=True, auto_delete=True).bind(self.channel)

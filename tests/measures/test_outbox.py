@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import eventlet
 import pytest
+from nameko.events import get_event_exchange
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -93,7 +94,7 @@ def test_two_relays_publish_each_event_exactly_once(database_url, engine, amqp_u
         for number in range(600):
             connection.execute(new_event(outbox, "measure_created", {"n": number}, datetime.now(timezone.utc)))
     listener = event_listener()
-    relays = [OutboxRelay(engine, outbox, amqp_uri, "measures.events") for _ in range(2)]
+    relays = [OutboxRelay(engine, outbox, amqp_uri, get_event_exchange("measures", {})) for _ in range(2)]
 
     def drain(relay):
         claimed = 0

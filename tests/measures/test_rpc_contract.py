@@ -6,7 +6,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import (
-    Forbidden, InvalidTransition, NotFound, Unauthenticated, ValidationError, VersionConflict,
+    InvalidTransition, NotFound, Unauthenticated, ValidationError, VersionConflict,
 )
 from tests.measures.conftest import GRANT, radweg
 

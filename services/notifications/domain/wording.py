@@ -1,0 +1,120 @@
+"""What a notification says, in German (default) and English: subject lines and one-line summaries.
+
+The same summary is the e-mail subject's tail, the inbox line and the webhook's ``summary``, so a
+change reads alike wherever it arrives: "Maßnahme M-0042 „Radwegenetz ausbauen“: jetzt in Umsetzung".
+"""
+
+from datetime import date
+
+from shared.events import (
+    GRANT_OBLIGATION_DUE, GRANT_OBLIGATION_MISSED, MEASURE_CREATED, MEASURE_DUE_SOON, MEASURE_ESCALATED,
+    MEASURE_FUNDING_CHANGED, MEASURE_OVERDUE, MEASURE_PROGRESS_RECORDED, MEASURE_STATUS_CHANGED,
+    MEASURE_UPDATE_REQUESTED, MEASURE_UPDATED,
+)
+from shared.vocabulary import LANGUAGES, Status
+
+#: Field names as people read them, for "changed: title, due date".
+FIELD_LABELS = {
+    "title": ("Titel", "title"),
+    "description": ("Beschreibung", "description"),
+    "programme": ("Programm", "programme"),
+    "area": ("Handlungsfeld", "area"),
+    "department": ("Fachbereich", "department"),
+    "partners": ("Partner", "partners"),
+    "priority": ("Priorität", "priority"),
+    "planned_start": ("geplanter Beginn", "planned start"),
+    "planned_end": ("geplantes Ende", "planned end"),
+    "due_date": ("Fälligkeit", "due date"),
+    "budget_planned": ("Budget", "budget"),
+    "external_ref": ("externe Nummer", "external reference"),
+    "status": ("Status", "status"),
+    "progress": ("Fortschritt", "progress"),
+    "funding": ("Finanzierung", "funding"),
+}
+
+_PHRASES = {
+    "measure": ("Maßnahme {id} „{title}“", "Measure {id} “{title}”"),
+    MEASURE_CREATED: ("neu angelegt", "created"),
+    "changed_fields": ("geändert: {fields}", "changed: {fields}"),
+    "handed_over": ("jetzt bei {new} (bisher {old})", "now with {new} (was {old})"),
+    MEASURE_STATUS_CHANGED: ("jetzt {status}", "now {status}"),
+    MEASURE_FUNDING_CHANGED: ("Finanzierung geändert", "funding changed"),
+    "funding_removed": ("Finanzierung entfernt", "funding removed"),
+    MEASURE_PROGRESS_RECORDED: ("Fortschritt {progress} %", "progress {progress} %"),
+    MEASURE_DUE_SOON: ("bald fällig", "due soon"),
+    "due_on": ("fällig am {date}", "due on {date}"),
+    MEASURE_OVERDUE: ("überfällig", "overdue"),
+    "overdue_since": ("überfällig seit {date}", "overdue since {date}"),
+    MEASURE_ESCALATED: ("eskaliert (Stufe {level})", "escalated (level {level})"),
+    MEASURE_UPDATE_REQUESTED: ("bitte Sachstand aktualisieren", "please update its status"),
+    GRANT_OBLIGATION_DUE: ("Förderauflage fällig", "grant obligation due"),
+    GRANT_OBLIGATION_MISSED: ("Förderauflage versäumt", "grant obligation missed"),
+    "digest": ("Tagesübersicht vom {date}: {count} Meldungen zu Maßnahmen",
+               "Daily digest of {date}: {count} notifications on measures"),
+    "digest_one": ("Tagesübersicht vom {date}: 1 Meldung zu Maßnahmen",
+                   "Daily digest of {date}: 1 notification on measures"),
+}
+
+
+def phrase(key, language, **values):
+    german, english = _PHRASES[key]
+    return (english if language == "en" else german).format(**values)
+
+
+def one_line(text):
+    """Titles come from people: a line break or tab in one must not break a header or a table."""
+    return " ".join(str(text).split())
+
+
+def measure_name(notice, language):
+    return phrase("measure", language, id=notice.measure_id, title=one_line(notice.measure_title))
+
+
+def summary(notice, language="de"):
+    """What happened, in a few words: "jetzt in Umsetzung", "geändert: Titel, Fälligkeit"."""
+    language = language if language in LANGUAGES else "de"
+    kind = notice.event_type
+    if kind == MEASURE_UPDATED:
+        return _updated(notice, language)
+    if kind == MEASURE_STATUS_CHANGED and notice.to_status:
+        return phrase(kind, language, status=Status(notice.to_status).label(language))
+    if kind == MEASURE_FUNDING_CHANGED and (notice.changes.get("funding") or [None, None])[1] is None:
+        return phrase("funding_removed", language)
+    if kind == MEASURE_PROGRESS_RECORDED:
+        return phrase(kind, language, progress=(notice.changes.get("progress") or [None, "?"])[1])
+    if kind == MEASURE_DUE_SOON and notice.due_date:
+        return phrase("due_on", language, date=format_date(notice.due_date, language))
+    if kind == MEASURE_OVERDUE and notice.due_date:
+        return phrase("overdue_since", language, date=format_date(notice.due_date, language))
+    if kind == MEASURE_ESCALATED:
+        return phrase(kind, language, level=notice.escalation_level or 1)
+    if kind in _PHRASES:
+        return phrase(kind, language)
+    return kind.replace("_", " ")
+
+
+def subject(notice, language="de"):
+    """E-mail subject: names the measure and the change."""
+    return f"{measure_name(notice, language)}: {summary(notice, language)}"
+
+
+def digest_subject(day, count, language="de"):
+    key = "digest_one" if count == 1 else "digest"
+    return phrase(key, language, date=format_date(day, language), count=count)
+
+
+def changed_fields(notice, language):
+    index = 1 if language == "en" else 0
+    return [FIELD_LABELS.get(name, (name, name))[index] for name in notice.changes]
+
+
+def format_date(value, language):
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return day.isoformat() if language == "en" else day.strftime("%d.%m.%Y")
+
+
+def _updated(notice, language):
+    old, new = notice.changes.get("department") or (None, None)
+    if old and new and old != new:
+        return phrase("handed_over", language, old=old, new=new)
+    return phrase("changed_fields", language, fields=", ".join(changed_fields(notice, language)))
