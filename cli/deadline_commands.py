@@ -2,6 +2,8 @@
 
 import click
 
+from shared.vocabulary import DeadlineKind
+
 from .context import CliContext, handle_errors
 from .output import table
 
@@ -36,13 +38,17 @@ def render_overview(cli, overview):
             entries = overview[department].get(section) or []
             if not entries:
                 continue
-            rows = [[entry["measure_id"], entry["title"], t(f"deadline.{entry['kind']}"), fmt.date(entry["date"]),
+            rows = [[entry["measure_id"], entry["title"], _kind(t, entry), fmt.date(entry["date"]),
                      _days(t, entry["days"]), entry["escalation_level"] or ""] for entry in entries]
             lines.append(f"  {t('deadlines.' + section)}:")
             lines.append(_indent(table([t("id"), t("title"), t("deadline.what"), t("deadline.date"),
                                         t("deadline.days"), t("deadline.level")], rows)))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _kind(t, entry):
+    return DeadlineKind(entry["kind"]).label(t.language)
 
 
 def _days(t, days):
@@ -65,7 +71,7 @@ def check_command(cli, as_of, dry_run):
     t = cli.texts
 
     def human():
-        rows = [[n["measure_id"], t(f"deadline.type.{n['type']}"), t(f"deadline.{n['kind']}"),
+        rows = [[n["measure_id"], t(f"deadline.type.{n['type']}"), _kind(t, n),
                  cli.fmt.date(n["date"]), n["escalation_level"] or ""] for n in emitted]
         heading = t("deadlines.would_send" if dry_run else "deadlines.sent", count=len(emitted))
         return heading + ("\n" + table([t("id"), t("deadline.notice"), t("deadline.what"), t("deadline.date"),

@@ -59,3 +59,14 @@ class Role(_Labelled):
     def is_privileged(self):
         """Managers and admins may reopen and reactivate measures."""
         return self in (Role.MANAGER, Role.ADMIN)
+
+
+class DeadlineKind(_Labelled):
+    """What a deadline notice is about (``deadline.kind`` in the measures service's deadline events)."""
+
+    DUE_DATE = "due_date", "Fälligkeit", "due date"
+    PLANNED_END = "planned_end", "geplantes Ende", "planned end"
+    STALE = "stale", "Sachstand", "status update"
+    PERIOD_END = "period_end", "Ende des Förderzeitraums", "end of the funding period"
+    INTERIM_PROOF = "interim_proof", "Zwischennachweis", "interim proof of use"
+    FINAL_PROOF = "final_proof", "Verwendungsnachweis", "final proof of use"

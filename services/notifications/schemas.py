@@ -7,7 +7,7 @@ from marshmallow import ValidationError as SchemaError
 from services.common.validation import load, one_or_many
 from shared.events import DEADLINE_EVENTS, MEASURE_EVENTS, MeasureEventSchema
 from shared.schemas import ActorSchema, DepartmentSchema, MeasureSchema
-from shared.vocabulary import LANGUAGES
+from shared.vocabulary import LANGUAGES, DeadlineKind
 
 from .domain import Actor, Audience, Channel, DeliveryStatus, DigestMode, Notice
 
@@ -25,6 +25,18 @@ class _TolerantActorSchema(ActorSchema):
         unknown = EXCLUDE
 
 
+class DeadlineSchema(Schema):
+    """What a deadline event is about: which date, and how far it is (negative: days past)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(DeadlineKind.values()))
+    date = fields.Date(required=True)
+    days = fields.Integer(required=True)
+    obligation = fields.String(load_default=None)
+
+
 class IncomingEventSchema(MeasureEventSchema):
     """A measures event as this consumer reads it: the shared schema, and a tolerant reader.
 
@@ -40,6 +52,7 @@ class IncomingEventSchema(MeasureEventSchema):
     actor = fields.Nested(_TolerantActorSchema, required=True)
     measure = fields.Nested(_TolerantMeasureSchema, required=True)
     escalation_level = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    deadline = fields.Nested(DeadlineSchema, load_default=None, allow_none=True)
 
 
 #: One instance for every event: building a marshmallow schema copies all its fields, which costs
@@ -81,6 +94,7 @@ def notice_from_event(data):
         actor=Actor(**data["actor"]), department_chain=tuple(data["department_chain"]),
         changes=dict(data["changes"]), from_status=data["from_status"], to_status=data["to_status"],
         note=data["note"], due_date=measure.get("due_date"), escalation_level=data["escalation_level"],
+        deadline=data["deadline"],
     )
 
 

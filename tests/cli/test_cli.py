@@ -214,3 +214,21 @@ def test_the_service_refuses_an_unmigrated_database(tmp_path, amqp_uri):
 
     assert result.returncode == 78
     assert "measures db upgrade" in result.stderr
+
+
+def test_deadlines_lists_what_is_overdue_and_escalated_per_department(cli, admin):
+    result = cli("deadlines", "--date", "2026-12-12", token=admin)
+
+    assert result.returncode == 0, result.stderr
+    kat = result.stdout.split("Fachbereich KAT")[1].split("Fachbereich")[0]
+    assert "Überfällig:" in kat and "Eskaliert:" in kat and "M-0154" in kat and "73 drüber" in kat
+    assert "Ende des Förderzeitraums" in result.stdout  # KIPKI's funding period ends on 31.12.2026
+
+
+def test_a_dry_run_of_the_watch_sends_nothing(cli, admin):
+    first = cli("deadlines", "check", "--date", "2026-12-12", "--dry-run", token=admin)
+    second = cli("deadlines", "check", "--date", "2026-12-12", "--dry-run", token=admin)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0].startswith("Probelauf:")
+    assert first.stdout == second.stdout

@@ -365,7 +365,7 @@ def test_the_overview_lists_what_is_current_by_department_and_section(db):
         "due_soon": [("M-0001", "due_date", "2026-11-25", 3)],
         "overdue": [("M-0003", "due_date", "2026-11-01", -21), ("M-0002", "due_date", "2026-11-15", -7)],
         "escalated": [("M-0003", "due_date", "2026-11-01", -21)],
-        "update_requested": [("M-0004", "stale", "2026-10-30", -23)],
+        "update_requested": [("M-0004", "stale", "2026-08-01", -113)],
         "obligations": [("M-0005", "final_proof", "2026-11-30", 8)],
     }
     assert overview["KS"]["escalated"][0]["escalation_level"] == 1

@@ -13,6 +13,7 @@ import pytest
 
 from services.measures.domain import Funding, Measure
 from services.measures.domain.deadlines import DeadlineRules, NoticeType, Watched, current_notices
+from shared.vocabulary import DeadlineKind
 from services.measures.domain.obligations import GrantRules, ObligationKind, add_months, next_obligation, obligations
 from shared.vocabulary import FundingSource, Status
 
@@ -185,11 +186,11 @@ def test_a_measure_in_progress_without_a_change_for_90_days_is_asked_for_an_upda
     assert keys(running(), today) == expected
 
 
-def test_an_update_request_names_the_day_the_measure_became_stale():
+def test_an_update_request_names_the_last_change_and_the_days_since():
     notice, = current_notices(running(), CHAIN, date(2026, 9, 9))
 
     assert (notice.type, notice.watched, notice.on, notice.days) == (
-        NoticeType.UPDATE_REQUESTED, Watched.STALE, date(2026, 8, 30), -10)
+        NoticeType.UPDATE_REQUESTED, Watched.STALE, date(2026, 6, 1), -100)
 
 
 def test_any_change_resets_the_staleness_clock():
@@ -215,7 +216,7 @@ def test_a_grant_owes_interim_proofs_after_each_funding_year_the_period_end_and_
         (date(2023, 9, 30), ObligationKind.PERIOD_END, "period_end"),
         (date(2024, 3, 31), ObligationKind.FINAL_PROOF, "final_proof"),
     ]
-    assert obligations(GRANT)[-1].label() == "Verwendungsnachweis"
+    assert DeadlineKind(obligations(GRANT)[-1].kind).label() == "Verwendungsnachweis"
 
 
 def test_a_grant_within_one_calendar_year_owes_no_interim_proof():

@@ -84,3 +84,32 @@ def test_the_digest_hour_is_local_time_across_daylight_saving():
     summer = current_digest_slot(berlin(2026, 3, 29, 8, 0), hour=7).due_at
     assert (winter.hour, summer.hour) == (6, 5)  # 07:00 in Berlin, in UTC
     assert summer - winter == timedelta(hours=23)
+
+
+def deadline(kind, day, days):
+    return {"kind": kind, "date": day, "days": days}
+
+
+@pytest.mark.parametrize("event_type, about, level, german, english", [
+    ("measure_due_soon", deadline("due_date", date(2026, 11, 29), 7), None,
+     "fällig am 29.11.2026", "due on 2026-11-29"),
+    ("measure_due_soon", deadline("planned_end", date(2026, 12, 18), 1), None,
+     "geplantes Ende am 18.12.2026", "planned end on 2026-12-18"),
+    ("measure_overdue", deadline("due_date", date(2026, 10, 1), -52), None,
+     "überfällig seit 01.10.2026 (52 Tage)", "overdue since 2026-10-01 (52 days)"),
+    ("measure_escalated", deadline("due_date", date(2026, 10, 1), -52), 3,
+     "eskaliert (Stufe 3): überfällig seit 01.10.2026 (52 Tage)",
+     "escalated (level 3): overdue since 2026-10-01 (52 days)"),
+    ("measure_escalated", deadline("final_proof", date(2026, 3, 31), -20), 2,
+     "eskaliert (Stufe 2): Verwendungsnachweis versäumt (fällig am 31.03.2026)",
+     "escalated (level 2): final proof of use missed (due on 2026-03-31)"),
+    ("grant_obligation_due", deadline("interim_proof", date(2027, 4, 30), 30), None,
+     "Zwischennachweis fällig am 30.04.2027", "interim proof of use due on 2027-04-30"),
+    ("measure_update_requested", deadline("stale", date(2026, 6, 1), -100), None,
+     "bitte Sachstand aktualisieren, seit 100 Tagen unverändert",
+     "please update its status, unchanged for 100 days"),
+])
+def test_deadline_notices_name_the_date_they_are_about(event_type, about, level, german, english):
+    n = notice(event_type, deadline=about, escalation_level=level)
+
+    assert (summary(n, "de"), summary(n, "en")) == (german, english)

@@ -11,10 +11,10 @@ Pure: no clock, no database. ``today`` is the county's calendar date.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
-from shared.vocabulary import Status
+from shared.vocabulary import DeadlineKind, Status
 
 from .obligations import GrantRules, ObligationKind, obligations
 
@@ -30,15 +30,8 @@ class NoticeType(StrEnum):
     OBLIGATION_MISSED = "grant_obligation_missed"
 
 
-class Watched(StrEnum):
-    """What a notice is about."""
-
-    DUE_DATE = "due_date"
-    PLANNED_END = "planned_end"
-    STALE = "stale"
-    PERIOD_END = "period_end"
-    INTERIM_PROOF = "interim_proof"
-    FINAL_PROOF = "final_proof"
+#: What a notice is about; the kinds and their labels are part of the event contract.
+Watched = DeadlineKind
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class DeadlineRules:
 class Notice:
     type: NoticeType
     watched: Watched
-    #: The date watched (for staleness: the day the measure became stale).
+    #: The date watched (for staleness: the day of the last change).
     on: date
     #: Days until the date (negative: days past it).
     days: int
@@ -138,6 +131,5 @@ def _stale_notices(measure, today, rules):
     if idle < rules.stale_after_days:
         return []
     period = idle // rules.stale_after_days
-    stale_since = last_change + timedelta(days=rules.stale_after_days)
-    return [Notice(NoticeType.UPDATE_REQUESTED, Watched.STALE, stale_since, -(idle - rules.stale_after_days),
+    return [Notice(NoticeType.UPDATE_REQUESTED, Watched.STALE, last_change, -idle,
                    key=f"stale@v{measure.version}/{period}")]

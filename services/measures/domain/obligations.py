@@ -21,13 +21,6 @@ class ObligationKind(StrEnum):
     FINAL_PROOF = "final_proof"
 
 
-LABELS = {
-    ObligationKind.PERIOD_END: {"de": "Ende des Förderzeitraums", "en": "end of the funding period"},
-    ObligationKind.INTERIM_PROOF: {"de": "Zwischennachweis", "en": "interim proof of use"},
-    ObligationKind.FINAL_PROOF: {"de": "Verwendungsnachweis", "en": "final proof of use"},
-}
-
-
 @dataclass(frozen=True)
 class GrantRules:
     #: (month, day) in the year after each funding year by which the interim proof is due.
@@ -42,9 +35,6 @@ class Obligation:
     kind: ObligationKind
     #: Stable key of this obligation of this measure, e.g. "interim_proof:2022".
     key: str
-
-    def label(self, language="de"):
-        return LABELS[self.kind][language]
 
 
 def obligations(funding, rules=GrantRules()):

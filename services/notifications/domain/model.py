@@ -69,6 +69,8 @@ class Notice:
     due_date: date | None = None
     #: Deadline events only: how far up the chain of command an escalation has climbed (1 = own).
     escalation_level: int | None = None
+    #: Deadline events only: {"kind": "due_date" | "final_proof" | ..., "date": date, "days": int}.
+    deadline: dict | None = None
 
     @property
     def chain(self):

@@ -11,7 +11,7 @@ from shared.events import (
     MEASURE_FUNDING_CHANGED, MEASURE_OVERDUE, MEASURE_PROGRESS_RECORDED, MEASURE_STATUS_CHANGED,
     MEASURE_UPDATE_REQUESTED, MEASURE_UPDATED,
 )
-from shared.vocabulary import LANGUAGES, Status
+from shared.vocabulary import LANGUAGES, DeadlineKind, Status
 
 #: Field names as people read them, for "changed: title, due date".
 FIELD_LABELS = {
@@ -43,12 +43,19 @@ _PHRASES = {
     MEASURE_PROGRESS_RECORDED: ("Fortschritt {progress} %", "progress {progress} %"),
     MEASURE_DUE_SOON: ("bald fällig", "due soon"),
     "due_on": ("fällig am {date}", "due on {date}"),
+    "ends_on": ("{what} am {date}", "{what} on {date}"),
     MEASURE_OVERDUE: ("überfällig", "overdue"),
-    "overdue_since": ("überfällig seit {date}", "overdue since {date}"),
+    "overdue_since": ("überfällig seit {date} ({days} Tage)", "overdue since {date} ({days} days)"),
+    "passed_since": ("{what} {date} überschritten ({days} Tage)", "{what} {date} passed ({days} days)"),
     MEASURE_ESCALATED: ("eskaliert (Stufe {level})", "escalated (level {level})"),
+    "escalated_because": ("eskaliert (Stufe {level}): {reason}", "escalated (level {level}): {reason}"),
     MEASURE_UPDATE_REQUESTED: ("bitte Sachstand aktualisieren", "please update its status"),
+    "unchanged_since": ("bitte Sachstand aktualisieren, seit {days} Tagen unverändert",
+                        "please update its status, unchanged for {days} days"),
     GRANT_OBLIGATION_DUE: ("Förderauflage fällig", "grant obligation due"),
+    "obligation_due_on": ("{what} fällig am {date}", "{what} due on {date}"),
     GRANT_OBLIGATION_MISSED: ("Förderauflage versäumt", "grant obligation missed"),
+    "obligation_missed": ("{what} versäumt (fällig am {date})", "{what} missed (due on {date})"),
     "digest": ("Tagesübersicht vom {date}: {count} Meldungen zu Maßnahmen",
                "Daily digest of {date}: {count} notifications on measures"),
     "digest_one": ("Tagesübersicht vom {date}: 1 Meldung zu Maßnahmen",
@@ -82,10 +89,10 @@ def summary(notice, language="de"):
         return phrase("funding_removed", language)
     if kind == MEASURE_PROGRESS_RECORDED:
         return phrase(kind, language, progress=(notice.changes.get("progress") or [None, "?"])[1])
+    if notice.deadline and (kind in _DEADLINE_PHRASES or kind == MEASURE_ESCALATED):
+        return _deadline(notice, language)
     if kind == MEASURE_DUE_SOON and notice.due_date:
         return phrase("due_on", language, date=format_date(notice.due_date, language))
-    if kind == MEASURE_OVERDUE and notice.due_date:
-        return phrase("overdue_since", language, date=format_date(notice.due_date, language))
     if kind == MEASURE_ESCALATED:
         return phrase(kind, language, level=notice.escalation_level or 1)
     if kind in _PHRASES:
@@ -111,6 +118,28 @@ def changed_fields(notice, language):
 def format_date(value, language):
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
     return day.isoformat() if language == "en" else day.strftime("%d.%m.%Y")
+
+
+_OBLIGATIONS = {DeadlineKind.PERIOD_END, DeadlineKind.INTERIM_PROOF, DeadlineKind.FINAL_PROOF}
+_DEADLINE_PHRASES = {  # event type -> (phrase for the due date, for any other date)
+    MEASURE_DUE_SOON: ("due_on", "ends_on"),
+    MEASURE_OVERDUE: ("overdue_since", "passed_since"),
+    MEASURE_UPDATE_REQUESTED: ("unchanged_since", "unchanged_since"),
+    GRANT_OBLIGATION_DUE: ("obligation_due_on", "obligation_due_on"),
+    GRANT_OBLIGATION_MISSED: ("obligation_missed", "obligation_missed"),
+}
+
+
+def _deadline(notice, language):
+    """A deadline notice names the date it is about: "Verwendungsnachweis fällig am 31.03.2024"."""
+    deadline = notice.deadline
+    kind = DeadlineKind(deadline["kind"])
+    values = dict(what=kind.label(language), date=format_date(deadline["date"], language), days=abs(deadline["days"]))
+    if notice.event_type == MEASURE_ESCALATED:  # what was missed, one level further up
+        reason_type = GRANT_OBLIGATION_MISSED if kind in _OBLIGATIONS else MEASURE_OVERDUE
+        reason = phrase(_DEADLINE_PHRASES[reason_type][kind is not DeadlineKind.DUE_DATE], language, **values)
+        return phrase("escalated_because", language, level=notice.escalation_level or 1, reason=reason)
+    return phrase(_DEADLINE_PHRASES[notice.event_type][kind is not DeadlineKind.DUE_DATE], language, **values)
 
 
 def _updated(notice, language):
