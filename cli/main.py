@@ -19,9 +19,9 @@ def main(ctx, as_json, lang):
 
 
 def _register():
-    from . import admin, deadline_commands, measures_commands, notify_commands
+    from . import admin, deadline_commands, measures_commands, notify_commands, report_commands
 
-    for module in (measures_commands, deadline_commands, notify_commands, admin):
+    for module in (measures_commands, deadline_commands, notify_commands, report_commands, admin):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -151,6 +151,24 @@ TEXTS = {
     "inbox.marked": ("{marked} als gelesen markiert.", "{marked} marked as read."),
     "inbox.new": ("neu", "new"),
     "inbox.more": ("Ältere mit --cursor {cursor}", "Older ones with --cursor {cursor}"),
+    # measures report
+    "kind.report": ("Bericht", "Report"),
+    "kind.report kind": ("Berichtsart", "Report kind"),
+    "report.kind": ("Art", "Kind"),
+    "report.as_of": ("Stichtag", "As of"),
+    "report.taken_at": ("Datenstand", "Data taken"),
+    "report.measures": ("Maßnahmen", "Measures"),
+    "report.overdue": ("überfällig", "overdue"),
+    "report.changes": ("Änderungen", "Changes"),
+    "report.adhoc": ("ad hoc", "ad hoc"),
+    "report.generated": ("Bericht {id} erstellt: {measures} Maßnahmen, {overdue} überfällig. "
+                         "Anzeigen mit `measures report show {id}`.",
+                         "Report {id} taken: {measures} measures, {overdue} overdue. "
+                         "Show it with `measures report show {id}`."),
+    "report.none": ("Keine Berichte.", "No reports."),
+    "report.written": ("Bericht {id} ({format}) geschrieben nach {path}.", "Report {id} ({format}) written to {path}."),
+    "report.binary": ("Ein PDF gehört nicht ins Terminal: --output DATEI angeben.",
+                      "A PDF does not belong in the terminal: give --output FILE."),
 }
 
 #: The English messages services and marshmallow send, and their German form.

@@ -79,6 +79,15 @@ SETTINGS = (
     Setting("WEBHOOK_TIMEOUT_SECONDS", 10.0, "How long a webhook receiver may take to answer."),
     Setting("EVENT_RETRY_SECONDS", 2.0,
             "Pause before an event that failed for a passing reason (database down) goes back to its queue."),
+    # Reporting: report kinds and their schedule.
+    Setting("REPORT_KINDS_FILE", None,
+            "YAML file with the report kinds (title, programmes or departments, recipients, cron schedule); "
+            "none: reports on demand only. Example: `services/reporting/report-kinds.example.yaml`."),
+    Setting("REPORT_CHECK_SECONDS", 60.0,
+            "How often the reporting service looks for scheduled reports that are due (it also looks at start, "
+            "which catches up a report missed while it was down)."),
+    Setting("REPORT_SNAPSHOT_TIMEOUT_SECONDS", 60.0,
+            "How long the reporting service waits for the measures service's snapshot of a report."),
 )
 
 _DEFAULTS = {setting.key: setting.default for setting in SETTINGS}

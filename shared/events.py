@@ -71,3 +71,13 @@ DEADLINE_EVENTS = (
     GRANT_OBLIGATION_MISSED,
 )
 
+
+# --- Reporting (issue 5) -------------------------------------------------------------------------
+# Emitted by the reporting service (source ``reporting``) through its outbox when a report was
+# taken and archived. Payload: the envelope above plus ``report`` (id, kind, title, scheduled_for,
+# taken_at, as_of, language, summary, sha256), ``recipients`` (the kind's mailboxes),
+# ``attachments`` (formats to attach) and ``formats``; the rendered report is fetched with
+# ``reporting.get_report(report_id, format)``.
+
+REPORTING_SOURCE = "reporting"
+REPORT_GENERATED = "report_generated"

@@ -53,7 +53,7 @@ def test_compose_runs_the_commands_the_tests_run():
     services = compose["services"]
 
     assert services["migrate"]["command"] == ["measures", "db", "upgrade"]
-    for name in ("measures", "notifications"):
+    for name in ("measures", "notifications", "reporting"):
         assert services[name]["command"] == ["python", "-m", f"services.{name}"]
     processes = (ROOT / "tests" / "helpers" / "processes.py").read_text()
     assert '[sys.executable, "-m", f"services.{name}"]' in processes

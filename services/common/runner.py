@@ -20,6 +20,7 @@ SERVICES = {
     "measures": ("services.measures.service:MeasuresService", "services.measures.migrations:MIGRATIONS"),
     "notifications": ("services.notifications.service:NotificationsService",
                       "services.notifications.migrations:MIGRATIONS"),
+    "reporting": ("services.reporting.service:ReportingService", "services.reporting.migrations:MIGRATIONS"),
 }
 
 EX_CONFIG = 78  # sysexits.h: configuration error

@@ -22,6 +22,7 @@ from shared.errors import CALLER_ERRORS, ValidationError
 from shared.schemas import DepartmentSchema
 
 from . import handlers, watch
+from . import snapshot as report_data
 from .dependencies import DeadlineRulesProvider
 from .domain import ensure_admin
 from .metrics import DeadlineGauges, MeasuresByStatus, MeasuresMetrics
@@ -180,3 +181,13 @@ class MeasuresService:
             if not applied:
                 uow.discard()
         return report.as_dict(applied)
+
+    @rpc(expected_exceptions=CALLER_ERRORS)
+    def report_snapshot(self, filters=None, as_of=None, since=None, include_measures=False):
+        """The data of a status report from one consistent snapshot (``snapshot.py``): totals per
+        status, area, department and programme, overdue and funded measures, the changes after the
+        journal position ``since``, and the measures table if asked. Any authenticated caller."""
+        self.auth.require()
+        request = report_data.load_request(filters, as_of, since, include_measures, self.clock.today())
+        with self.db.read() as uow:
+            return report_data.take_snapshot(uow.session, request, self.clock.now())

@@ -1,0 +1,1 @@
+"""Persistence of the reporting service: the archive of frozen reports and its outbox."""
