@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import yaml
+from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
 
 from shared.auth import issue_token
@@ -74,8 +75,9 @@ def db_upgrade(cli, services):
         engine.dispose()
         try:
             queues = declare_event_queues(name, cli.settings)
-        except (OSError, KombuError) as exc:  # the service declares them itself when it starts
-            click.echo(f"{name}: event queues not declared, RabbitMQ unreachable ({exc})", err=True)
+        except (OSError, KombuError, AMQPError) as exc:  # the service declares them itself at start
+            click.echo(f"{name}: event queues not declared now ({exc}); the service declares them at start",
+                       err=True)
         else:
             if queues:
                 click.echo(f"{name}: {len(queues)} event queues ready")

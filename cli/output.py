@@ -1,10 +1,8 @@
 """Rendering for people: tables, dates and amounts in the user's language."""
 
 import shutil
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
+from shared import formats
 from shared.vocabulary import FundingSource, Priority, Status
 
 _LABELLED = {"status": Status, "priority": Priority, "funding.source": FundingSource, "source": FundingSource}
@@ -13,8 +11,7 @@ _LABELLED = {"status": Status, "priority": Priority, "funding.source": FundingSo
 class Formatter:
     def __init__(self, texts, timezone="Europe/Berlin"):
         self.texts = texts
-        self.tz = ZoneInfo(timezone)
-        self.german = texts.language == "de"
+        self.timezone = timezone
 
     def value(self, name, value):
         """One field value as a person reads it."""
@@ -34,28 +31,18 @@ class Formatter:
             return self.instant(value)
         if isinstance(value, list):
             return ", ".join(str(item) for item in value)
-        if isinstance(value, str) and _looks_like_date(value):
+        if formats.looks_like_date(value):
             return self.date(value)
         return str(value)
 
     def money(self, value):
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        text = f"{amount:,.2f}"
-        if self.german:
-            text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-        return f"{text} €"
+        return formats.money(value, self.texts.language)
 
     def date(self, value):
-        day = value if isinstance(value, date) else date.fromisoformat(value)
-        return day.strftime("%d.%m.%Y") if self.german else day.isoformat()
+        return formats.day(value, self.texts.language)
 
     def instant(self, value):
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-        local = moment.astimezone(self.tz)
-        return local.strftime("%d.%m.%Y %H:%M") if self.german else local.strftime("%Y-%m-%d %H:%M")
+        return formats.instant(value, self.texts.language, self.timezone)
 
 
 def table(headers, rows, max_width=None):
@@ -76,13 +63,3 @@ def table(headers, rows, max_width=None):
 
 def _fit(text, width):
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def _looks_like_date(text):
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

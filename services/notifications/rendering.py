@@ -7,11 +7,11 @@ people in the county read them (German dates, status labels, euro amounts).
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from shared import formats
 from shared.vocabulary import FundingSource, Priority, Status
 
 from .domain import digest_subject, measure_name, subject, summary
@@ -143,28 +143,15 @@ class _Formatter:
             return self.money(value)
         if isinstance(value, list):
             return ", ".join(str(item) for item in value)
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return self.date(value)
-        if isinstance(value, str) and _is_iso_date(value):
-            return self.date(date.fromisoformat(value))
+        if (isinstance(value, date) and not isinstance(value, datetime)) or formats.looks_like_date(value):
+            return formats.day(value, self.language)
         return one_line(value)
 
-    def date(self, day):
-        return day.strftime("%d.%m.%Y") if self.german else day.isoformat()
-
     def instant(self, moment):
-        local = moment.astimezone(self.tz)
-        return local.strftime("%d.%m.%Y %H:%M") if self.german else local.strftime("%Y-%m-%d %H:%M")
+        return formats.instant(moment, self.language, self.tz)
 
     def money(self, value):
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        text = f"{amount:,.2f}"
-        if self.german:
-            text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-        return f"{text} €"
+        return formats.money(value, self.language)
 
     def _funding(self, funding):
         parts = [self.value("source", funding.get("source"))]
@@ -174,13 +161,3 @@ class _Formatter:
         if funding.get("amount_approved"):
             parts.append(self.money(funding["amount_approved"]))
         return ", ".join(parts)
-
-
-def _is_iso_date(text):
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

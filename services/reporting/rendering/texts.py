@@ -4,9 +4,9 @@ Statuses, priorities and funding sources take their labels from ``shared.vocabul
 report says what the CLI and the e-mails say. Instants are shown in the county's time zone.
 """
 
-from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from shared import formats
 from shared.vocabulary import DeadlineKind, FundingSource, Priority, Status
 
 TEXTS = {
@@ -118,29 +118,16 @@ class Words:
         return DeadlineKind(kind).label(self.language)
 
     def money(self, cents):
-        if cents is None:
-            return ""
-        text = f"{cents // 100:,}.{cents % 100:02d}"
-        if self.german:
-            return text.replace(",", ".")[:-3] + "," + text[-2:] + " €"
-        return "€" + text
+        return "" if cents is None else formats.money_from_cents(cents, self.language)
 
     def number(self, value):
-        text = f"{value:,}"
-        return text.replace(",", ".") if self.german else text
+        return formats.number(value, self.language)
 
     def date(self, value):
-        if not value:
-            return ""
-        day = value if isinstance(value, date) else date.fromisoformat(value)
-        return day.strftime("%d.%m.%Y") if self.german else day.isoformat()
+        return formats.day(value, self.language) if value else ""
 
     def instant(self, value):
-        if not value:
-            return ""
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-        local = moment.astimezone(self.tz)
-        return local.strftime("%d.%m.%Y %H:%M") if self.german else local.strftime("%Y-%m-%d %H:%M")
+        return formats.instant(value, self.language, self.tz) if value else ""
 
     def optional(self, value):
         """A grouping key as shown: measures without an area are "(ohne Angabe)", not blank."""
