@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from eventlet.semaphore import Semaphore
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
@@ -231,6 +232,4 @@ def _sqlite_write_lock(engine):
     """One lock per SQLite file and process (shared by all containers in it); none for servers."""
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    from eventlet.semaphore import Semaphore
-
     return _SQLITE_LOCKS.setdefault(str(engine.url), Semaphore(1))
