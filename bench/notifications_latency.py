@@ -71,17 +71,9 @@ def serve(kind, name, source):
 
         service_cls = type("BenchMeasures", (MeasuresService,), {"name": name})
     else:
-        from services.notifications.entrypoints import measure_event_handler
-        from services.notifications.schemas import CONSUMED_EVENTS, MalformedEvent
-        from services.notifications.service import NotificationsService
+        from tests.helpers.isolation import isolated_service_class
 
-        def handle_measure_event(self, body):
-            return NotificationsService.handle_measure_event(self, body)
-
-        handler = measure_event_handler(source, CONSUMED_EVENTS, expected_exceptions=(MalformedEvent,))(
-            handle_measure_event)
-        service_cls = type("BenchNotifications", (NotificationsService,),
-                           {"name": name, "handle_measure_event": handler})
+        service_cls = isolated_service_class(name, source, reporting=f"{source}_reporting")
     run([service_cls], settings.nameko_config(kind))
 
 
@@ -304,9 +296,12 @@ class Run:
     def _delete_queues(self):
         from services.notifications.entrypoints import dead_letter_queue
         from services.notifications.schemas import CONSUMED_EVENTS
+        from shared.events import REPORT_GENERATED
 
         queues = [f"evt-{self.measures_name}-{event_type}--{self.notifications_name}.handle_measure_event"
                   for event_type in CONSUMED_EVENTS] + [dead_letter_queue(self.notifications_name)]
+        queues += [f"evt-{self.measures_name}_reporting-{REPORT_GENERATED}--{self.notifications_name}"
+                   ".handle_report_event", f"rpc-{self.notifications_name}", f"rpc-{self.measures_name}"]
         with Connection(AMQP_URI) as connection:
             for name in queues:
                 try:

@@ -106,7 +106,8 @@ def failures_command(cli, department, limit):
         t, fmt = cli.texts, cli.fmt
         if not page["items"]:
             return t("notify.no_failures")
-        rows = [[d["id"], d["department"], d["channel"], d["target"], d["measure_id"] or d["kind"],
+        rows = [[d["id"], d["department"] or t("none"), d["channel"], d["target"],
+                 d["measure_id"] or t("notify.report", id=d["report_id"]),
                  d["event_type"] or d["kind"], d["attempts"], fmt.value("updated_at", d["created_at"]),
                  d["last_error"] or ""] for d in page["items"]]
         headers = [t("id"), t("department"), t("channel"), t("target"), t("measure"), t("event"), t("attempts"),

@@ -165,6 +165,7 @@ TEXTS = {
                          "Anzeigen mit `measures report show {id}`.",
                          "Report {id} taken: {measures} measures, {overdue} overdue. "
                          "Show it with `measures report show {id}`."),
+    "notify.report": ("Bericht {id}", "report {id}"),
     "report.none": ("Keine Berichte.", "No reports."),
     "report.written": ("Bericht {id} ({format}) geschrieben nach {path}.", "Report {id} ({format}) written to {path}."),
     "report.binary": ("Ein PDF gehört nicht ins Terminal: --output DATEI angeben.",

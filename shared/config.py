@@ -79,6 +79,9 @@ SETTINGS = (
     Setting("WEBHOOK_TIMEOUT_SECONDS", 10.0, "How long a webhook receiver may take to answer."),
     Setting("EVENT_RETRY_SECONDS", 2.0,
             "Pause before an event that failed for a passing reason (database down) goes back to its queue."),
+    Setting("REPORT_FETCH_TIMEOUT_SECONDS", 60.0,
+            "How long the notifications service waits for the reporting service's rendering of a report "
+            "it attaches to an e-mail."),
     # Reporting: report kinds and their schedule.
     Setting("REPORT_KINDS_FILE", None,
             "YAML file with the report kinds (title, programmes or departments, recipients, cron schedule); "

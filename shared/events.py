@@ -8,7 +8,7 @@ redelivered event, and ``occurred_at``, the instant of the change (not of public
 from marshmallow import Schema, fields, validate
 
 from shared.schemas import ActorSchema, MeasureSchema
-from shared.vocabulary import Status
+from shared.vocabulary import LANGUAGES, Status
 
 MEASURES_SOURCE = "measures"
 
@@ -73,11 +73,69 @@ DEADLINE_EVENTS = (
 
 
 # --- Reporting (issue 5) -------------------------------------------------------------------------
-# Emitted by the reporting service (source ``reporting``) through its outbox when a report was
-# taken and archived. Payload: the envelope above plus ``report`` (id, kind, title, scheduled_for,
-# taken_at, as_of, language, summary, sha256), ``recipients`` (the kind's mailboxes),
-# ``attachments`` (formats to attach) and ``formats``; the rendered report is fetched with
-# ``reporting.get_report(report_id, format)``.
+# Emitted by the reporting service (source ``reporting``) through its outbox when a report was taken
+# and archived; the notifications service sends it to the recipients of its kind, fetching each
+# format to attach with ``reporting.get_report(report_id, format)``.
 
 REPORTING_SOURCE = "reporting"
 REPORT_GENERATED = "report_generated"
+
+#: The formats a report is rendered in; a report kind names those its recipients get attached.
+REPORT_FORMATS = ("html", "pdf", "md", "csv", "json")
+
+
+class ReportFiltersSchema(Schema):
+    """What a report covers; empty lists mean no restriction."""
+
+    programmes = fields.List(fields.String(), required=True)
+    departments = fields.List(fields.String(), required=True)
+    areas = fields.List(fields.String(), required=True)
+
+
+class ReportSummarySchema(Schema):
+    """The headline figures of a report: measures covered, open (not done or cancelled), overdue,
+    funded (with funding of any source), and changes since the previous report of its kind (None for
+    the first one, or a report of no kind)."""
+
+    measures = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    funded = fields.Integer(required=True)
+    changes = fields.Integer(required=True, allow_none=True)
+
+
+class GeneratedReportSchema(Schema):
+    """An archived report as listed (``reporting.list_reports``): everything but its content."""
+
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
+    #: The report kind; None for a report taken ad hoc with its own filters.
+    kind = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True, allow_none=True)
+    #: The schedule slot it was taken for; None for a report on demand.
+    scheduled_for = fields.AwareDateTime(required=True, allow_none=True)
+    #: The instant of the measures snapshot it was computed from.
+    taken_at = fields.AwareDateTime(required=True)
+    #: The date it reports on (Stichtag).
+    as_of = fields.Date(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    filters = fields.Nested(ReportFiltersSchema, required=True)
+    requested_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    previous_id = fields.Integer(required=True, allow_none=True)
+    summary = fields.Nested(ReportSummarySchema, required=True)
+    #: SHA-256 of the frozen report: a rendering can be shown to come from exactly this report.
+    sha256 = fields.String(required=True, validate=validate.Length(equal=64))
+
+
+class ReportGeneratedSchema(EventSchema):
+    """``report_generated``: the report, who is to receive it, and in which formats.
+
+    ``recipients`` are the mailboxes of the report's kind (none for a report of no kind),
+    ``attachments`` the formats they get attached, ``formats`` all it can be fetched in.
+    """
+
+    event_type = fields.String(required=True, validate=validate.Equal(REPORT_GENERATED))
+    report = fields.Nested(GeneratedReportSchema, required=True)
+    recipients = fields.List(fields.Email(), required=True)
+    attachments = fields.List(fields.String(validate=validate.OneOf(REPORT_FORMATS)), required=True)
+    formats = fields.List(fields.String(validate=validate.OneOf(REPORT_FORMATS)), required=True)

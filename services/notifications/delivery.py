@@ -9,18 +9,23 @@ A batch is read in one query; e-mails go out in a few groups, each over one SMTP
 the outcomes of a group are recorded in one transaction. A crash loses at most the outcomes of the
 sends in flight: their lease runs out and they are sent again, under the same Message-ID (or the
 same ``X-Kreis-Delivery`` for webhooks), so the receiving side can recognise the copy.
+
+A report's e-mails are sent together: its attachments are fetched from the reporting service once
+for all its recipients, then the e-mails go out over one connection. A reporting service that cannot
+be reached is retried like a failing mail server.
 """
 
 import logging
 from dataclasses import dataclass
+from itertools import groupby
 
 import eventlet
 
 from .channels import DeliveryFailure, PermanentFailure, build_message
 from .domain import Channel, DeliveryStatus, current_digest_slot, subject, summary
 from .handlers import bundle_digests
-from .rendering import notification_view, render_digest, render_notification
-from .schemas import stored_notice
+from .rendering import notification_view, render_digest, render_notification, render_report, report_view
+from .schemas import stored_notice, stored_report_notice
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class _Job:
     attempts: int
     event_type: str | None
     occurred_at: object
+    report_id: int | None
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,16 @@ class Outgoing:
 
 
 class Sender:
-    """One pass of the sender, run by the service's delivery loop with the worker's dependencies."""
+    """One pass of the sender, run by the service's delivery loop with the worker's dependencies;
+    ``reports`` fetches a report's attachments (``report_archive.ReportFetcher``)."""
 
-    def __init__(self, db, outlets, clock, metrics):
+    def __init__(self, db, outlets, clock, metrics, reports):
         self.db = db
         self.outlets = outlets
         self.settings = outlets.settings
         self.clock = clock
         self.metrics = metrics
+        self.reports = reports
         self.claimant = outlets.claimant
 
     def run(self):
@@ -93,12 +101,14 @@ class Sender:
     def deliver(self, delivery_ids):
         """Render, send and record a batch of claimed deliveries.
 
-        E-mails go out in a few groups, each over one SMTP connection, webhooks one by one; the
-        outcomes of a group are recorded together. If this fails half-way (database gone, a bug),
-        the claims run out and the deliveries are tried again.
+        E-mails go out in a few groups, each over one SMTP connection, webhooks one by one, a
+        report's e-mails together; the outcomes of a group are recorded together. If this fails
+        half-way (database gone, a bug), the claims run out and the deliveries are tried again.
         """
         try:
-            outgoing, failures = self._prepare(self._load(delivery_ids))
+            jobs = self._load(delivery_ids)
+            reports = [job for job in jobs if job.report_id is not None]
+            outgoing, failures = self._prepare([job for job in jobs if job.report_id is None])
             if failures:
                 self._record(failures)
             emails = [item for item in outgoing if item.job.channel is Channel.EMAIL]
@@ -108,6 +118,9 @@ class Sender:
                 pool.spawn_n(self._send_emails, group)
             for item in hooks:
                 pool.spawn_n(self._post_webhook, item)
+            by_report = sorted(reports, key=lambda job: (job.report_id, job.id))
+            for _report_id, recipients in groupby(by_report, key=lambda job: job.report_id):
+                pool.spawn_n(self._send_report, list(recipients))
             pool.waitall()
         except Exception:
             log.exception("deliveries %s: not completed; retried when their claims expire", delivery_ids)
@@ -122,7 +135,7 @@ class Sender:
                     payloads = [payload]
                 jobs.append(_Job(id=row.id, channel=Channel(row.channel), target=row.target, language=row.language,
                                  digest_day=row.digest_day, secret=secret, payloads=payloads, attempts=row.attempts,
-                                 event_type=row.event_type, occurred_at=row.occurred_at))
+                                 event_type=row.event_type, occurred_at=row.occurred_at, report_id=row.report_id))
             return jobs
 
     def _prepare(self, jobs):
@@ -163,8 +176,38 @@ class Sender:
         rendered = render_digest(job.digest_day, views, job.language)
         return Outgoing(job, email=self._email(job, rendered, {"X-Kreis-Digest": job.digest_day.isoformat()}))
 
-    def _email(self, job, rendered, headers):
-        return build_message(job.id, self.settings.mail_from, job.target, rendered, self.settings.mail_domain, headers)
+    def _send_report(self, jobs):
+        """The e-mails of one report to its recipients: attachments fetched once, sent together."""
+        try:
+            report = self._report_notice(jobs[0])
+            attachments = self.reports.attachments(report.report_id, report.attachments)
+            outgoing = [self._report_email(job, report, attachments) for job in jobs]
+        except DeliveryFailure as failure:
+            self._record([(job, failure) for job in jobs])
+            return
+        self._send_emails(outgoing)
+
+    def _report_notice(self, job):
+        try:
+            return stored_report_notice(job.payloads[0])
+        except Exception as exc:  # a stored payload this code cannot read: say so, do not loop
+            log.exception("report delivery %s cannot be read", job.id)
+            raise PermanentFailure(f"cannot read the report event: {exc!r}") from None
+
+    def _report_email(self, job, report, attachments):
+        try:
+            view = report_view(report, attachments, job.language, self.settings.timezone)
+            rendered = render_report(view, job.language)
+        except Exception as exc:  # a template this code cannot render: say so, do not loop
+            log.exception("report delivery %s cannot be rendered", job.id)
+            raise PermanentFailure(f"cannot render the message: {exc!r}") from None
+        headers = {"X-Kreis-Event-Id": report.event_id, "X-Kreis-Event-Type": report.event_type,
+                   "X-Kreis-Report": str(report.report_id)}
+        return Outgoing(job, email=self._email(job, rendered, headers, attachments))
+
+    def _email(self, job, rendered, headers, attachments=()):
+        return build_message(job.id, self.settings.mail_from, job.target, rendered, self.settings.mail_domain, headers,
+                             attachments)
 
     def _send_emails(self, group):
         outcomes = self.outlets.mailer.send_all([item.email for item in group])

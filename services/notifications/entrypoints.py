@@ -1,7 +1,8 @@
 """nameko entrypoints with the reliability rules of this service.
 
-``measure_event_handler``: a nameko event handler (at-least-once: acknowledged after the worker)
-that decides per outcome instead of dropping the message on any error:
+``measure_event_handler``: a nameko event handler (at-least-once: acknowledged after the worker),
+used for every event this service consumes (measure events and ``report_generated`` alike), that
+decides per outcome instead of dropping the message on any error:
 
     worker succeeded                    -> ack
     passing failure (database down)     -> pause, then requeue: the event is not lost

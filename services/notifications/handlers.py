@@ -1,5 +1,6 @@
-"""Use cases of the notifications service over a unit of work: record an event and what it causes,
-manage subscriptions, read the inbox, retry a delivery, bundle the daily digests.
+"""Use cases of the notifications service over a unit of work: record an event and what it causes
+(a measure event for its subscribers, a report for the recipients of its kind), manage
+subscriptions, read the inbox, retry a delivery, bundle the daily digests.
 
 Plain functions, so they run the same under nameko, in a script or in a test with SQLite.
 """
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from shared.errors import NotFound, ValidationError
 
 from .domain import (
-    Audience, Channel, DeliveryStatus, DigestMode, audiences, ensure_may_manage, inbox_audiences,
-    inbox_department, recipients, summary,
+    Audience, Channel, DeliveryStatus, DigestMode, audiences, ensure_may_manage, ensure_may_retry,
+    inbox_audiences, inbox_department, recipients, report_recipients, summary,
 )
 
 
@@ -38,6 +39,22 @@ def record_event(uow, notice, payload, now):
     subscriptions = uow.subscriptions.active_for({department for department, _ in addressed})
     rows = [_deliver(uow, notice, recipient, now) for recipient in recipients(notice, subscriptions)]
     uow.events.count_deliveries(notice.event_id, len(rows))
+    return Recorded(rows)
+
+
+def record_report(uow, report, payload, now):
+    """Record ``report`` (a ``ReportNotice``) and one e-mail delivery per recipient of its kind;
+    None if the event was recorded before. The same rule as ``record_event``: the event id and the
+    deliveries commit together or not at all. The report itself is fetched when sending."""
+    if not uow.events.record(report, payload, now):
+        return None
+    reason = f"recipient of report kind {report.kind}"[:200]
+    rows = [uow.deliveries.add(
+        event_id=report.event_id, report_id=report.report_id, channel=Channel.EMAIL.value, target=address,
+        language=report.language, event_type=report.event_type, occurred_at=report.occurred_at, reason=reason,
+        created_at=now, status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=now,
+    ) for address in report_recipients(report)]
+    uow.events.count_deliveries(report.event_id, len(rows))
     return Recorded(rows)
 
 
@@ -101,7 +118,7 @@ def unsubscribe(uow, principal, subscription_id, now):
 def retry_delivery(uow, principal, delivery_id, now):
     """Give a failed delivery its attempts again, due at once; the last error stays for the record."""
     row = uow.deliveries.get(delivery_id)
-    ensure_may_manage(principal, row.department)
+    ensure_may_retry(principal, row.department)
     if row.status != DeliveryStatus.FAILED.value:
         raise ValidationError({"delivery_id": [f"Only failed deliveries are retried by hand; this one is {row.status}."]})
     row.status = DeliveryStatus.PENDING.value

@@ -1,4 +1,5 @@
-"""How a notification looks: Jinja2 templates in German and English, text and HTML.
+"""How a notification looks: Jinja2 templates in German and English, text and HTML, for a change
+to a measure, a daily digest, and a report sent to the recipients of its kind.
 
 HTML templates are autoescaped, so a measure title such as ``<script>`` arrives as text, never as
 markup; the text part is not HTML and is rendered without escaping. Values are formatted the way
@@ -14,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from shared import formats
 from shared.vocabulary import FundingSource, Priority, Status
 
-from .domain import digest_subject, measure_name, subject, summary
+from .domain import digest_subject, measure_name, report_subject, subject, summary
 from .domain.wording import FIELD_LABELS, one_line
 
 _ENVIRONMENT = Environment(
@@ -100,6 +101,55 @@ def render_digest(day, views, language):
         subject=title,
         text=_render(f"digest.{_lang(language)}.txt", title=title, day=day_text, items=views),
         html=_render(f"digest.{_lang(language)}.html", title=title, day=day_text, items=views),
+    )
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What a report's e-mail shows: which report, its headline figures, how to open it."""
+
+    subject: str
+    title: str | None
+    kind: str | None
+    report_id: int
+    as_of: str
+    taken_at: str
+    measures: str
+    open: str
+    overdue: str
+    funded: str
+    #: None for the first report of its kind: nothing to compare with.
+    changes: str | None
+    #: File names of what is attached.
+    attachments: tuple
+    #: How to open the report at the command line (also in other formats).
+    command: str
+
+
+def report_view(report, attachments, language, timezone):
+    """The view of ``report`` (a ``ReportNotice``) with ``attachments`` for a reader of ``language``."""
+    language = _lang(language)
+    figures = {name: None if value is None else formats.number(value, language)
+               for name, value in report.summary.items()}
+    return ReportView(
+        subject=report_subject(report, language),
+        title=one_line(report.title) if report.title else None,
+        kind=report.kind,
+        report_id=report.report_id,
+        as_of=formats.day(report.as_of, language),
+        taken_at=formats.instant(report.taken_at, language, timezone),
+        measures=figures["measures"], open=figures["open"], overdue=figures["overdue"], funded=figures["funded"],
+        changes=figures["changes"],
+        attachments=tuple(attachment.filename for attachment in attachments),
+        command=f"measures report show {report.report_id}",
+    )
+
+
+def render_report(view, language):
+    return Rendered(
+        subject=view.subject,
+        text=_render(f"report.{_lang(language)}.txt", r=view),
+        html=_render(f"report.{_lang(language)}.html", r=view),
     )
 
 

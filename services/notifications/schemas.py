@@ -1,15 +1,18 @@
-"""Wire formats of the notifications service: the events it takes in, its RPC input, and the dump
-of subscriptions, deliveries and inbox entries."""
+"""Wire formats of the notifications service: the events it takes in (measure and deadline events,
+``report_generated``), its RPC input, and the dump of subscriptions, deliveries and inbox entries."""
 
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from services.common.validation import load, one_or_many
-from shared.events import DEADLINE_EVENTS, MEASURE_EVENTS, MeasureEventSchema
+from shared.events import (
+    DEADLINE_EVENTS, MEASURE_EVENTS, GeneratedReportSchema, MeasureEventSchema, ReportFiltersSchema,
+    ReportGeneratedSchema, ReportSummarySchema,
+)
 from shared.schemas import ActorSchema, DepartmentSchema, MeasureSchema
 from shared.vocabulary import LANGUAGES, DeadlineKind
 
-from .domain import Actor, Audience, Channel, DeliveryStatus, DigestMode, Notice
+from .domain import Actor, Audience, Channel, DeliveryStatus, DigestMode, Notice, ReportNotice
 
 MAX_PAGE = 500
 CONSUMED_EVENTS = MEASURE_EVENTS + DEADLINE_EVENTS
@@ -98,6 +101,60 @@ def notice_from_event(data):
     )
 
 
+class _TolerantReportFilters(ReportFiltersSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class _TolerantReportSummary(ReportSummarySchema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class _TolerantReport(GeneratedReportSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    filters = fields.Nested(_TolerantReportFilters, required=True)
+    summary = fields.Nested(_TolerantReportSummary, required=True)
+
+
+class IncomingReportSchema(ReportGeneratedSchema):
+    """``report_generated`` as this consumer reads it: the shared schema, tolerant of added fields
+    (as ``IncomingEventSchema``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    report = fields.Nested(_TolerantReport, required=True)
+
+
+_REPORT_SCHEMA = IncomingReportSchema()
+
+
+def read_report_event(body):
+    """(notice, payload) of an incoming ``report_generated`` body, or ``MalformedEvent``."""
+    if not isinstance(body, dict):
+        raise MalformedEvent({"_schema": [f"Expected an object, got {type(body).__name__}."]})
+    try:
+        return stored_report_notice(body), body
+    except SchemaError as exc:
+        raise MalformedEvent(exc.messages) from None
+
+
+def stored_report_notice(payload):
+    """The notice of a ``report_generated`` payload (as received, or as stored with the delivery)."""
+    data = _REPORT_SCHEMA.load(payload)
+    report = data["report"]
+    return ReportNotice(
+        event_id=str(data["event_id"]), event_type=data["event_type"], occurred_at=data["occurred_at"],
+        report_id=report["id"], kind=report["kind"], title=report["title"], as_of=report["as_of"],
+        taken_at=report["taken_at"], language=report["language"], summary=dict(report["summary"]),
+        # A format the kind names twice is attached once.
+        recipients=tuple(data["recipients"]), attachments=tuple(dict.fromkeys(data["attachments"])),
+    )
+
+
 _department_code = DepartmentSchema().fields["code"].validators
 
 
@@ -150,6 +207,7 @@ class DeliveryFilterSchema(Schema):
     measure_id = fields.String(load_default=None, allow_none=True)
     event_id = fields.String(load_default=None, allow_none=True)
     subscription_id = fields.Integer(load_default=None, allow_none=True)
+    report_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class PageSchema(Schema):
@@ -176,17 +234,27 @@ class SubscriptionSchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
 
 
+def _delivery_kind(row):
+    if row.digest_day:
+        return "digest"
+    return "report" if row.report_id is not None else "event"
+
+
 class DeliverySchema(Schema):
+    """A delivery: of an event, a daily digest, or a report to a recipient of its kind (no
+    subscription, department or role)."""
+
     id = fields.Integer()
-    kind = fields.Function(lambda row: "digest" if row.digest_day else "event")
+    kind = fields.Function(_delivery_kind)
     event_id = fields.String(allow_none=True)
     event_type = fields.String(allow_none=True)
     measure_id = fields.String(allow_none=True)
+    report_id = fields.Integer(allow_none=True)
     digest_day = fields.Date(allow_none=True)
     digest_id = fields.Integer(allow_none=True)
-    subscription_id = fields.Integer()
-    department = fields.String()
-    role = fields.String(attribute="audience")
+    subscription_id = fields.Integer(allow_none=True)
+    department = fields.String(allow_none=True)
+    role = fields.String(attribute="audience", allow_none=True)
     channel = fields.String()
     target = fields.String()
     reason = fields.String()

@@ -7,7 +7,10 @@ retry_delivery.
 Consumes (source ``measures``): measure_created, measure_updated, measure_status_changed,
 measure_funding_changed, measure_progress_recorded, and the deadline events measure_due_soon,
 measure_overdue, measure_escalated, measure_update_requested, grant_obligation_due,
-grant_obligation_missed. Unreadable events go to the queue ``notifications.dead-letter``.
+grant_obligation_missed; (source ``reporting``): report_generated, sent by e-mail to the recipients
+of the report's kind with the report attached. Unreadable events go to the queue
+``notifications.dead-letter``.
+Reads (RPC): reporting.get_report, as the service user ``svc.notifications``, when sending a report.
 Emits: no events; e-mail (SMTP), webhooks (signed HTTP POST) and inbox entries.
 """
 
@@ -20,7 +23,7 @@ from services.common.logs import CallContext
 from services.common.metrics import RpcMetrics
 from services.common.schedule import every_configured
 from shared.errors import CALLER_ERRORS, ValidationError
-from shared.events import MEASURES_SOURCE
+from shared.events import MEASURES_SOURCE, REPORT_GENERATED, REPORTING_SOURCE
 
 from . import handlers
 from .delivery import Sender
@@ -28,9 +31,10 @@ from .dependencies import Channels
 from .entrypoints import SenderBell, delivery_loop, measure_event_handler
 from .metrics import DeliveryBacklog, NotificationsMetrics
 from .migrations import MIGRATIONS
+from .report_archive import ReportArchive
 from .schemas import (
     CONSUMED_EVENTS, DeliverySchema, IdListSchema, InboxEntrySchema, MalformedEvent, NewSubscriptionSchema,
-    PageSchema, SubscriptionSchema, load, load_delivery_filters, read_event,
+    PageSchema, SubscriptionSchema, load, load_delivery_filters, read_event, read_report_event,
 )
 from .storage.repository import DeliveryFilter, decode_cursor
 from .storage.unit_of_work import NotificationsUnitOfWork
@@ -44,26 +48,39 @@ class NotificationsService:
     clock = Clock()
     metrics = RpcMetrics(NotificationsMetrics)
     channels = Channels()
+    reports = ReportArchive()
     sender = SenderBell()
     log_context = CallContext()
 
     @measure_event_handler(MEASURES_SOURCE, CONSUMED_EVENTS, expected_exceptions=(MalformedEvent,))
     def handle_measure_event(self, body):
         notice, payload = read_event(body)
+        self._take_in(handlers.record_event, notice, payload)
+
+    # The same reliability rules as measure events: dedupe, dead-letter, requeue passing failures.
+    @measure_event_handler(REPORTING_SOURCE, (REPORT_GENERATED,), expected_exceptions=(MalformedEvent,))
+    def handle_report_event(self, body):
+        report, payload = read_report_event(body)
+        self._take_in(handlers.record_report, report, payload)
+
+    def _take_in(self, record, notice, payload):
         with self.db.unit_of_work() as uow:
-            recorded = handlers.record_event(uow, notice, payload, self.clock.now())
+            recorded = record(uow, notice, payload, self.clock.now())
         self.metrics.event(notice.event_type, recorded)
         if recorded and recorded.to_send:
             self.sender.ring()
 
     @delivery_loop
     def send_due_deliveries(self):
-        Sender(self.db, self.channels, self.clock, self.metrics).run()
+        self._sender().run()
 
     @every_configured("DIGEST_CHECK_SECONDS", 60.0)
     def bundle_daily_digests(self):
-        if Sender(self.db, self.channels, self.clock, self.metrics).bundle_due_digests():
+        if self._sender().bundle_due_digests():
             self.sender.ring()
+
+    def _sender(self):
+        return Sender(self.db, self.channels, self.clock, self.metrics, self.reports)
 
     @rpc(expected_exceptions=CALLER_ERRORS)
     def subscribe(self, subscription):
@@ -113,7 +130,7 @@ class NotificationsService:
     @rpc(expected_exceptions=CALLER_ERRORS)
     def list_deliveries(self, filters=None, limit=50, cursor=None):
         """Deliveries newest first; filters: status, department, channel, event_type, measure_id,
-        event_id, subscription_id."""
+        event_id, subscription_id, report_id."""
         self.auth.require()
         page = load(PageSchema(), {"limit": limit, "cursor": cursor})
         criteria = DeliveryFilter(**load_delivery_filters(filters))

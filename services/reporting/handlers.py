@@ -126,7 +126,8 @@ def summarise(document):
 
 def event_payload(row, request, now):
     """``report_generated``: what the notifications service needs to send the report: recipients,
-    the formats to attach, and where to fetch them (``reporting.get_report(id, format)``)."""
+    the formats to attach, and where to fetch them (``reporting.get_report(id, format)``). The
+    contract is ``shared.events.ReportGeneratedSchema``; the relay adds ``event_id`` and ``event_type``."""
     kind = request.kind
     return {
         "occurred_at": now.isoformat(),

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timezone
 
 from services.notifications.domain import Actor, Audience, Channel, DigestMode, Notice, Subscription
-from shared.events import MEASURE_STATUS_CHANGED
+from shared.events import MEASURE_STATUS_CHANGED, REPORT_FORMATS, REPORT_GENERATED
 
 
 def measure(**overrides):
@@ -38,6 +38,36 @@ def event(event_type=MEASURE_STATUS_CHANGED, **overrides):
     measure_overrides = overrides.pop("measure", None)
     if measure_overrides:
         payload["measure"] = measure(**measure_overrides)
+    payload.update(overrides)
+    return payload
+
+
+def report(**overrides):
+    """An archived report as ``reporting.list_reports`` and ``report_generated`` describe it."""
+    data = {
+        "id": 3, "kind": "kreistag", "title": "Sachstand Programm des Landrats",
+        "scheduled_for": "2026-11-01T06:00:00+00:00", "taken_at": "2026-11-01T06:00:02+00:00",
+        "as_of": "2026-11-01", "language": "de",
+        "filters": {"programmes": ["Programm des Landrats 2024–2029"], "departments": [], "areas": []},
+        "requested_by": "schedule", "created_at": "2026-11-01T06:00:03+00:00", "previous_id": 1,
+        "summary": {"measures": 169, "open": 64, "overdue": 1, "funded": 4, "changes": 2},
+        "sha256": "ab" * 32,
+    }
+    data.update(overrides)
+    return data
+
+
+def report_event(**overrides):
+    """A ``report_generated`` payload as the reporting service publishes it."""
+    payload = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": REPORT_GENERATED,
+        "occurred_at": "2026-11-01T06:00:03+00:00",
+        "report": report(**overrides.pop("report", {})),
+        "recipients": ["gremien@kreis.example"],
+        "attachments": ["pdf"],
+        "formats": list(REPORT_FORMATS),
+    }
     payload.update(overrides)
     return payload
 

@@ -1,8 +1,9 @@
 """Fixtures of the notifications tests: a migrated notifications database (SQLite, PostgreSQL), a
-real SMTP server (aiosmtpd in its own process), a webhook receiver, and the service running in
-process under a name of its own.
+real SMTP server (aiosmtpd in its own process), a webhook receiver, the service running in
+process under a name of its own, and the reporting service whose reports it sends.
 
-Each test's service instance gets a unique service name and listens to a unique event source, so
+Each test's service instance gets a unique service name and listens to unique event sources (for
+measure events and for reports, whose archive it reads from a reporting service of that name), so
 its queues, its dead-letter queue and the events it sees are its own, even with other suites
 using the same broker; the queues and exchanges are deleted after the test.
 """
@@ -20,17 +21,23 @@ from pathlib import Path
 import eventlet
 import eventlet.wsgi
 import pytest
+import yaml
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import select
 
 from services.common.clock import Clock
 from services.common.database import make_engine
-from services.notifications.entrypoints import dead_letter_queue, measure_event_handler
+from services.common.metrics import MetricsRegistry
+from services.notifications.entrypoints import dead_letter_queue
 from services.notifications.migrations import MIGRATIONS as NOTIFICATIONS_MIGRATIONS
-from services.notifications.schemas import CONSUMED_EVENTS, MalformedEvent
-from services.notifications.service import NotificationsService
+from services.notifications.schemas import CONSUMED_EVENTS
 from services.notifications.storage.models import DeliveryRow
+from services.reporting.dependencies import MeasuresData
+from services.reporting.migrations import MIGRATIONS as REPORTING_MIGRATIONS
+from services.reporting.service import ReportingService
+from shared.events import REPORT_GENERATED
 from tests.conftest import TOKEN_SECRET
+from tests.helpers.isolation import isolated_service_class
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,16 +168,19 @@ def webhook_receiver():
 class RunningNotifications:
     """One notifications instance of a test: its names, its database, and ways to feed and read it."""
 
-    def __init__(self, container, source, amqp_uri, database_url):
+    def __init__(self, container, source, reporting, amqp_uri, database_url):
         self.container = container
         self.name = container.service_name
         self.source = source
+        #: The name of the reporting service whose reports this instance sends.
+        self.reporting = reporting
         self.amqp_uri = amqp_uri
         self.engine = make_engine(database_url)
 
-    def publish(self, payload, routing_key=None, raw=None):
-        """Publish an event as the measures relay does (or ``raw`` bytes as a broken producer might)."""
-        exchange = Exchange(f"{self.source}.events", type="topic", durable=True)
+    def publish(self, payload, routing_key=None, raw=None, source=None):
+        """Publish an event as the measures relay does (or ``raw`` bytes as a broken producer might);
+        ``source=self.reporting`` as the reporting service's relay does."""
+        exchange = Exchange(f"{source or self.source}.events", type="topic", durable=True)
         with Connection(self.amqp_uri) as connection:
             producer = connection.Producer(serializer="json")
             body = payload if raw is None else raw
@@ -208,17 +218,6 @@ class RunningNotifications:
             return messages
 
 
-def isolated_service_class(name, source):
-    """``NotificationsService`` under its own name, consuming the events of ``source``."""
-
-    def handle_measure_event(self, body):
-        return NotificationsService.handle_measure_event(self, body)
-
-    handler = measure_event_handler(source, CONSUMED_EVENTS, expected_exceptions=(MalformedEvent,))(
-        handle_measure_event)
-    return type(f"Notifications_{name}", (NotificationsService,), {"name": name, "handle_measure_event": handler})
-
-
 def notifications_config(amqp_uri, database_url, smtp_port, **overrides):
     config = {
         "AMQP_URI": amqp_uri,
@@ -241,6 +240,7 @@ def notifications_config(amqp_uri, database_url, smtp_port, **overrides):
         "DELIVERY_LEASE_SECONDS": 5,
         "WEBHOOK_TIMEOUT_SECONDS": 3,
         "EVENT_RETRY_SECONDS": 0.2,
+        "REPORT_FETCH_TIMEOUT_SECONDS": 10,
     }
     config.update(overrides)
     return config
@@ -268,31 +268,42 @@ def broker_cleanup(amqp_uri):
 
 @pytest.fixture
 def start_notifications(amqp_uri, broker_cleanup, smtp_server, run_container):
-    """``start_notifications(database_url, source=None, name=None, **config)`` runs an instance.
+    """``start_notifications(database_url, source=None, name=None, reporting=None, **config)`` runs an
+    instance.
 
-    Calling it again with the same ``source`` and ``name`` starts a second instance (or a
-    restarted one) on the same queues. (``broker_cleanup`` comes before ``run_container`` so that
+    Calling it again with the same ``source``, ``reporting`` and ``name`` starts a second instance
+    (or a restarted one) on the same queues. (``broker_cleanup`` comes before ``run_container`` so that
     the queues are deleted after the containers stopped; a test names its database fixtures
     before this one, so that they are dropped after the containers stopped.)
     """
     queues, exchanges = broker_cleanup
 
-    def start(database_url, source=None, name=None, clock=None, **overrides):
+    def start(database_url, source=None, name=None, reporting=None, clock=None, **overrides):
         suffix = uuid.uuid4().hex[:8]
         name = name or f"notifications_t{suffix}"
         source = source or f"measures_t{suffix}"
-        service_cls = isolated_service_class(name, source)
+        reporting = reporting or f"reporting_t{suffix}"
+        service_cls = isolated_service_class(name, source, reporting)
         config = notifications_config(amqp_uri, database_url, smtp_server.port, **overrides)
         container = run_container(service_cls, config)
-        running = RunningNotifications(container, source, amqp_uri, database_url)
+        running = RunningNotifications(container, source, reporting, amqp_uri, database_url)
         if clock is not None:
             running.set_clock(clock)
         queues.extend(f"evt-{source}-{event_type}--{name}.handle_measure_event" for event_type in CONSUMED_EVENTS)
-        queues.append(dead_letter_queue(name))
-        exchanges.append(f"{source}.events")
+        queues.append(f"evt-{reporting}-{REPORT_GENERATED}--{name}.handle_report_event")
+        queues.extend([dead_letter_queue(name), f"rpc-{name}"])
+        exchanges.extend([f"{source}.events", f"{reporting}.events"])
         return running
 
     return start
+
+
+def registry_of(notifications):
+    """The Prometheus registry of a running instance."""
+    for extension in notifications.container.extensions:
+        if isinstance(extension, MetricsRegistry):
+            return extension.registry
+    raise AssertionError("no metrics registry")
 
 
 def received_body(message, subtype):
@@ -302,3 +313,33 @@ def received_body(message, subtype):
 
 def webhook_json(request):
     return json.loads(request["body"])
+
+
+@pytest.fixture
+def reporting_postgres_url(postgres):
+    url = postgres.create(REPORTING_MIGRATIONS)
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def start_reporting(amqp_uri, broker_cleanup, run_container, tmp_path):
+    """``start_reporting(name, database_url, measures="measures", kinds=None)`` runs the reporting
+    service under ``name`` (its events go to ``<name>.events``), reading from the measures service
+    named ``measures``, with ``kinds`` as its report kinds. Calling it again with the same name and
+    database starts another instance (or a restarted one) of the same service."""
+    queues, exchanges = broker_cleanup
+
+    def start(name, database_url, measures="measures", kinds=None):
+        kinds_file = tmp_path / f"{name}-kinds.yaml"
+        kinds_file.write_text(yaml.safe_dump({"kinds": kinds or {}}, allow_unicode=True), encoding="utf-8")
+        service_cls = type(f"Reporting_{name}", (ReportingService,), {"name": name, "measures": MeasuresData(measures)})
+        container = run_container(service_cls, {
+            "AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "TOKEN_SECRET": TOKEN_SECRET, "METRICS_PORT": 0,
+            "OUTBOX_POLL_SECONDS": 0.2, "serializer": "json", "max_workers": 10, "TIMEZONE": "Europe/Berlin",
+            "LANGUAGE": "de", "REPORT_CHECK_SECONDS": 3600, "REPORT_KINDS_FILE": str(kinds_file)})
+        queues.append(f"rpc-{name}")
+        exchanges.append(f"{name}.events")
+        return container
+
+    return start

@@ -12,7 +12,7 @@ from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationError
 from shared.events import MEASURE_CREATED
 
 from .builders import event
-from .conftest import received_body, wait_until, webhook_json
+from .conftest import received_body, registry_of, wait_until, webhook_json
 
 pytestmark = [pytest.mark.rabbitmq]
 
@@ -170,6 +170,4 @@ def test_the_rpc_contract_checks_tokens_roles_and_input(notifications_sqlite_url
 
 
 def registry_value(notifications, name, **labels):
-    from .test_delivery import registry_of
-
     return registry_of(notifications).get_sample_value(name, labels)

@@ -5,12 +5,11 @@ import eventlet
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from services.common.metrics import MetricsRegistry
 from services.notifications import handlers
 from shared.errors import Forbidden, ValidationError
 
 from .builders import event
-from .conftest import received_body, wait_until
+from .conftest import received_body, registry_of, wait_until
 
 pytestmark = [pytest.mark.rabbitmq]
 
@@ -178,11 +177,3 @@ def test_a_passing_database_failure_puts_the_event_back_in_its_queue(
     notifications.publish(event())
     smtp_server.wait_for(1)
     assert len(failures) == 1 and notifications.dead_letters() == []
-
-
-def registry_of(notifications):
-    """The Prometheus registry of a running instance."""
-    for extension in notifications.container.extensions:
-        if isinstance(extension, MetricsRegistry):
-            return extension.registry
-    raise AssertionError("no metrics registry")

@@ -1,23 +1,24 @@
 """The use cases over real storage, on SQLite and PostgreSQL alike: de-duplication, claims, digests,
-inbox visibility, retries by hand."""
+inbox visibility, retries by hand, reports for the recipients of their kind."""
 
 import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.database import make_engine
 from services.notifications import handlers
 from services.notifications.domain import DigestSlot
-from services.notifications.schemas import read_event
+from services.notifications.schemas import read_event, read_report_event
 from services.notifications.storage.repository import DeliveryFilter
 from services.notifications.storage.unit_of_work import NotificationsUnitOfWork
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, ValidationError
 from shared.vocabulary import Role
 
-from .builders import event
+from .builders import event, report_event
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 ADMIN = Principal("admin", "LR", Role.ADMIN)
@@ -212,3 +213,69 @@ def test_a_failed_delivery_retried_by_hand_gets_its_attempts_again(unit_of_work)
         retried = handlers.retry_delivery(uow, KS_MANAGER, row.id, NOW + timedelta(hours=1))
         assert (retried.status, retried.attempts, retried.next_attempt_at) == ("pending", 0, NOW + timedelta(hours=1))
         assert retried.last_error == "SMTP 550"
+
+
+def record_report(unit_of_work, payload, now=NOW):
+    report, body = read_report_event(payload)
+    with unit_of_work() as uow:
+        return handlers.record_report(uow, report, body, now)
+
+
+def test_a_report_is_delivered_once_to_each_recipient_of_its_kind_without_a_subscription(unit_of_work):
+    subscribe(unit_of_work)  # subscriptions play no part in who receives a report
+    payload = report_event(recipients=["gremien@kreis.example", "buero-landrat@kreis.example",
+                                       "GREMIEN@kreis.example"], report={"language": "en"})
+    first = record_report(unit_of_work, payload)
+    second = record_report(unit_of_work, payload)
+
+    assert second is None and first.to_send
+    assert sorted(row.target for row in first.deliveries) == ["buero-landrat@kreis.example", "gremien@kreis.example"]
+    for row in first.deliveries:
+        assert (row.subscription_id, row.department, row.audience) == (None, None, None)
+        assert (row.report_id, row.channel, row.language, row.status) == (3, "email", "en", "pending")
+        assert row.reason == "recipient of report kind kreistag"
+    with unit_of_work() as uow:
+        stored = uow.events.get(payload["event_id"])
+        assert (stored.deliveries, stored.measure_id, stored.event_type) == (2, None, "report_generated")
+        rows, total, _ = uow.deliveries.find(DeliveryFilter(report_id=3), 10)
+        assert total == 2 and all(row.event_id == payload["event_id"] for row in rows)
+
+
+def test_a_report_of_no_kind_is_recorded_and_sent_to_nobody(unit_of_work):
+    payload = report_event(recipients=[], attachments=[], report={"kind": None, "title": None})
+    assert record_report(unit_of_work, payload).deliveries == []
+    assert record_report(unit_of_work, payload) is None
+
+
+def test_the_sender_claims_a_report_delivery_like_any_other(unit_of_work):
+    [row] = record_report(unit_of_work, report_event()).deliveries
+    with unit_of_work() as uow:
+        assert uow.deliveries.claim_due(NOW, "sender", timedelta(seconds=60), 10) == [row.id]
+    with unit_of_work() as uow:
+        [(claimed, payload, secret)] = uow.deliveries.claimed([row.id], "sender")
+    assert (claimed.id, claimed.report_id, secret) == (row.id, 3, None)
+    assert payload["report"]["title"] == "Sachstand Programm des Landrats"
+
+
+def test_a_delivery_comes_from_a_subscription_or_a_report_never_from_neither(unit_of_work):
+    payload = report_event(recipients=[])
+    record_report(unit_of_work, payload)
+    with pytest.raises(IntegrityError), unit_of_work() as uow:
+        uow.deliveries.add(event_id=payload["event_id"], channel="email", target="irgendwer@kreis.example",
+                           language="de", reason="", status="pending", attempts=0, created_at=NOW)
+    subscription = subscribe(unit_of_work)
+    with pytest.raises(IntegrityError), unit_of_work() as uow:
+        uow.deliveries.add(event_id=payload["event_id"], subscription_id=subscription.id, report_id=3,
+                           department="KS", audience="member", channel="email", target="ks@kreis.example",
+                           language="de", reason="", status="pending", attempts=0, created_at=NOW)
+
+
+def test_a_failed_report_delivery_is_retried_by_hand_by_admins(unit_of_work):
+    [row] = record_report(unit_of_work, report_event()).deliveries
+    with unit_of_work() as uow:
+        failed = uow.deliveries.get(row.id)
+        failed.status, failed.last_error = "failed", "report 3 no longer exists in the reporting service"
+    with unit_of_work() as uow, pytest.raises(Forbidden):
+        handlers.retry_delivery(uow, KS_MANAGER, row.id, NOW)
+    with unit_of_work() as uow:
+        assert handlers.retry_delivery(uow, ADMIN, row.id, NOW).status == "pending"

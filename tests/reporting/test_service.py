@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from shared.errors import NotFound, Unauthenticated, ValidationError
+from shared.events import REPORT_GENERATED, ReportGeneratedSchema
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
 LANDRAT = "Programm des Landrats 2024–2029"
@@ -179,6 +180,29 @@ def test_two_instances_take_one_report_per_slot_and_announce_it_once(
 
     start_reporting(kinds)  # a restart finds the slot taken
     assert len(events.quiet_for(1.0)) == 1 and len(admin.reporting.list_reports("kreistag")) == 1
+
+
+def test_report_generated_keeps_to_the_shared_contract(start_measures, start_reporting, kinds_file, client_for,
+                                                      event_listener):
+    events = event_listener("reporting", (REPORT_GENERATED,))
+    start_measures()
+    start_reporting(kinds_file({"kreistag": {"title": "Sachstand Kreistag", "programmes": [LANDRAT],
+                                             "recipients": ["gremien@kreis.example", "buero-landrat@kreis.example"],
+                                             "attachments": ["pdf", "csv"]}}))
+    admin = client_for("admin", "LR", "admin")
+    of_kind = admin.reporting.generate_report("kreistag")
+    ad_hoc = admin.reporting.generate_report()
+
+    received = [payload for _type, payload, _headers in events.wait_for(2)]
+
+    schema = ReportGeneratedSchema()  # strict: a field the contract does not describe is refused too
+    first, second = sorted((schema.load(payload) for payload in received), key=lambda event: event["report"]["id"])
+    assert first["report"]["id"] == of_kind["id"] and first["report"]["summary"] == of_kind["summary"]
+    assert first["report"]["kind"] == "kreistag" and first["report"]["title"] == "Sachstand Kreistag"
+    assert first["recipients"] == ["gremien@kreis.example", "buero-landrat@kreis.example"]
+    assert first["attachments"] == ["pdf", "csv"]
+    assert second["report"]["id"] == ad_hoc["id"] and second["report"]["kind"] is None
+    assert (second["recipients"], second["attachments"]) == ([], [])
 
 
 def wait_for(condition, timeout=20.0):

@@ -1,4 +1,5 @@
-"""E-mail over SMTP: a multipart (text and HTML) message per delivery, sent with smtplib.
+"""E-mail over SMTP: a multipart (text and HTML) message per delivery, with files attached where
+a report asks for them, sent with smtplib.
 
 smtplib runs on the socket module, which eventlet makes cooperative, so a slow mail server parks
 only the green thread that talks to it. Each delivery's Message-ID is derived from its id: should a
@@ -8,7 +9,10 @@ that), the recipient's mail system can recognise the copy.
 
 import smtplib
 import ssl
+from dataclasses import dataclass
+from email import encoders
 from email.header import Header
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
@@ -16,17 +20,37 @@ from email.utils import formataddr, formatdate, parseaddr
 from .errors import PermanentFailure, TemporaryFailure
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent along with an e-mail, e.g. a report as PDF."""
+
+    filename: str
+    #: e.g. ``application/pdf`` or ``text/csv; charset=utf-8``
+    media_type: str
+    content: bytes
+
+
 def message_id(delivery_id, domain):
     return f"<notification-{delivery_id}@{domain}>"
 
 
-def build_message(delivery_id, sender, to, rendered, domain, headers=None):
-    """The e-mail of one delivery: subject, text part and HTML alternative, traceable headers.
+def build_message(delivery_id, sender, to, rendered, domain, headers=None, attachments=()):
+    """The e-mail of one delivery: subject, text part and HTML alternative, traceable headers, and
+    the ``attachments`` after them (``multipart/mixed``) if there are any.
 
     Built with the classic ``email.mime`` classes: they write headers without parsing them back,
     several times cheaper per message than ``EmailMessage``, which counts at a hundred a second.
     """
-    message = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    body.attach(MIMEText(rendered.html, "html", "utf-8"))
+    if attachments:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for attachment in attachments:
+            message.attach(_attached(attachment))
+    else:
+        message = body
     message["Subject"] = Header(rendered.subject, "utf-8")
     message["From"] = formataddr(parseaddr(sender), charset="utf-8")
     message["To"] = to
@@ -36,9 +60,19 @@ def build_message(delivery_id, sender, to, rendered, domain, headers=None):
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (headers or {}).items():
         message[name] = value
-    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message
+
+
+def _attached(attachment):
+    """A base64 MIME part named as the file; text keeps its charset parameter."""
+    media_type, *parameters = [part.strip() for part in attachment.media_type.split(";")]
+    maintype, _, subtype = media_type.partition("/")
+    params = dict(parameter.split("=", 1) for parameter in parameters if "=" in parameter)
+    part = MIMEBase(maintype, subtype, **params)
+    part.set_payload(attachment.content)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
 
 
 class SmtpMailer:

@@ -1,18 +1,20 @@
-"""The notifications domain core: the rule table, the wording, retry and digest schedules, and
-permissions. No nameko, no SQL, no templates."""
+"""The notifications domain core: the rule table, who receives a report, the wording, retry and
+digest schedules, and permissions. No nameko, no SQL, no templates."""
 
 from .model import (
-    Actor, Audience, Channel, DeliveryStatus, DigestMode, Notice, Recipient, Subscription,
+    Actor, Audience, Channel, DeliveryStatus, DigestMode, Notice, Recipient, ReportNotice, Subscription,
 )
-from .permissions import ensure_may_manage, inbox_audiences, inbox_department, is_own_change
+from .permissions import ensure_may_manage, ensure_may_retry, inbox_audiences, inbox_department, is_own_change
+from .reports import report_recipients
 from .routing import RULES, ROUTED_EVENTS, audiences, recipients
 from .schedule import DigestSlot, RetryPolicy, current_digest_slot
-from .wording import digest_subject, measure_name, subject, summary
+from .wording import digest_subject, measure_name, report_subject, subject, summary
 
 __all__ = [
-    "Actor", "Audience", "Channel", "DeliveryStatus", "DigestMode", "Notice", "Recipient", "Subscription",
-    "ensure_may_manage", "inbox_audiences", "inbox_department", "is_own_change",
-    "RULES", "ROUTED_EVENTS", "audiences", "recipients",
+    "Actor", "Audience", "Channel", "DeliveryStatus", "DigestMode", "Notice", "Recipient", "ReportNotice",
+    "Subscription",
+    "ensure_may_manage", "ensure_may_retry", "inbox_audiences", "inbox_department", "is_own_change",
+    "RULES", "ROUTED_EVENTS", "audiences", "recipients", "report_recipients",
     "DigestSlot", "RetryPolicy", "current_digest_slot",
-    "digest_subject", "measure_name", "subject", "summary",
+    "digest_subject", "measure_name", "report_subject", "subject", "summary",
 ]

@@ -79,6 +79,32 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class ReportNotice:
+    """A ``report_generated`` event as the notifications service reasons about it: the report, who
+    is to receive it (the mailboxes of its kind) and the formats to attach."""
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    report_id: int
+    kind: str | None
+    title: str | None
+    #: The date the report reports on (Stichtag).
+    as_of: date
+    taken_at: datetime
+    language: str
+    #: Headline figures: measures, open, overdue, funded, changes (None: nothing to compare with).
+    summary: dict
+    recipients: tuple = ()
+    attachments: tuple = ()
+
+    @property
+    def measure_id(self):
+        """A report concerns no single measure (the received-events log asks every notice)."""
+        return None
+
+
+@dataclass(frozen=True)
 class Subscription:
     id: int
     department: str

@@ -1,6 +1,8 @@
 """Who may do what with subscriptions, deliveries and inboxes.
 
 Subscriptions: admins manage those of any department, managers those of their own; staff only read.
+Deliveries are retried by hand by whoever manages their department; those of a report, which belong
+to no department (the county configures who receives reports), by admins.
 Inbox: a department's inbox is read by its people (members' entries by everyone, managers' entries
 by managers) and by admins. Nobody is shown their own change in an inbox (see ``is_own_change``).
 """
@@ -16,6 +18,15 @@ def ensure_may_manage(principal, department):
         return
     raise Forbidden(f"{principal.user} ({principal.role.value}, {principal.department}) may not manage "
                     f"the notifications of department {department}; admins and its managers may")
+
+
+def ensure_may_retry(principal, department):
+    """Who may retry a failed delivery by hand; ``department`` is the delivery's, None for a report
+    recipient's."""
+    if department is not None:
+        ensure_may_manage(principal, department)
+    elif not principal.is_admin:
+        raise Forbidden(f"{principal.user} may not retry the delivery of a report; admins may")
 
 
 def inbox_department(principal, department):

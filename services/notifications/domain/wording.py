@@ -2,6 +2,7 @@
 
 The same summary is the e-mail subject's tail, the inbox line and the webhook's ``summary``, so a
 change reads alike wherever it arrives: "Maßnahme M-0042 „Radwegenetz ausbauen“: jetzt in Umsetzung".
+A report's e-mail names the report and its date: "Sachstandsbericht „Kreistag“, Stichtag 01.11.2026".
 """
 
 from datetime import date
@@ -60,6 +61,8 @@ _PHRASES = {
                "Daily digest of {date}: {count} notifications on measures"),
     "digest_one": ("Tagesübersicht vom {date}: 1 Meldung zu Maßnahmen",
                    "Daily digest of {date}: 1 notification on measures"),
+    "report": ("Sachstandsbericht „{title}“, Stichtag {date}", "Status report “{title}”, as of {date}"),
+    "report_untitled": ("Sachstandsbericht, Stichtag {date}", "Status report, as of {date}"),
 }
 
 
@@ -108,6 +111,14 @@ def subject(notice, language="de"):
 def digest_subject(day, count, language="de"):
     key = "digest_one" if count == 1 else "digest"
     return phrase(key, language, date=format_date(day, language), count=count)
+
+
+def report_subject(notice, language="de"):
+    """E-mail subject of a report (a ``ReportNotice``): its title and the date it reports on."""
+    day = format_date(notice.as_of, language)
+    if notice.title:
+        return phrase("report", language, title=one_line(notice.title), date=day)
+    return phrase("report_untitled", language, date=day)
 
 
 def changed_fields(notice, language):

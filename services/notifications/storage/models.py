@@ -5,7 +5,8 @@ written in the same transaction as the deliveries the event causes, so an event 
 RabbitMQ (or after a crash) finds its key taken and has no effect. ``deliveries`` is at once the
 send queue, the audit log (event, recipient, channel, status, attempts, last error, sent time) and,
 through its unique keys, the guarantee of one delivery per event and target and one digest per
-subscription and day.
+subscription and day. A delivery comes from a subscription, or, for a report (``report_generated``),
+from the recipients its report kind names: those belong to no department and no audience.
 """
 
 from sqlalchemy import (
@@ -74,7 +75,8 @@ class ReceivedEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
-    measure_id: Mapped[str] = mapped_column(String(16), index=True)
+    #: The measure a measure event is about; None for a report.
+    measure_id: Mapped[str | None] = mapped_column(String(16), index=True)
     occurred_at: Mapped[object] = mapped_column(UtcDateTime)
     received_at: Mapped[object] = mapped_column(UtcDateTime)
     payload: Mapped[dict] = mapped_column(JSON)
@@ -82,7 +84,8 @@ class ReceivedEventRow(Base):
 
 
 class DeliveryRow(Base):
-    """One message to one target: an event's (``event_id``) or a daily digest's (``digest_day``)."""
+    """One message to one target: an event's (``event_id``) or a daily digest's (``digest_day``), for
+    a subscription (``subscription_id``) or a recipient of a report (``report_id``)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -90,6 +93,9 @@ class DeliveryRow(Base):
         CheckConstraint(_one_of("channel", Channel), name="channel_known"),
         CheckConstraint("(event_id IS NULL) <> (digest_day IS NULL)", name="event_or_digest"),
         CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+        CheckConstraint("(subscription_id IS NULL) <> (report_id IS NULL)", name="subscription_or_report"),
+        CheckConstraint("subscription_id IS NULL OR (department IS NOT NULL AND audience IS NOT NULL)",
+                        name="subscription_has_audience"),
         UniqueConstraint("event_id", "channel", "target"),
         UniqueConstraint("subscription_id", "digest_day"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
@@ -99,9 +105,13 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     event_id: Mapped[str | None] = mapped_column(ForeignKey("received_events.event_id"))
     digest_day: Mapped[object | None] = mapped_column(Date)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    department: Mapped[str] = mapped_column(String(32), index=True)
-    audience: Mapped[str] = mapped_column(String(16))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))
+    #: The report a report recipient's delivery sends (its measure events have ``measure_id``).
+    report_id: Mapped[int | None] = mapped_column(Id, index=True)
+    #: The subscription's department and audience; None for a report recipient, whose address comes
+    #: from the county's report kinds, not from a department (only admins retry those).
+    department: Mapped[str | None] = mapped_column(String(32), index=True)
+    audience: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     #: The address, URL or department inbox (``KS/member``) the delivery goes to.
     target: Mapped[str] = mapped_column(String(2000))

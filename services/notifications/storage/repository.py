@@ -104,6 +104,7 @@ class DeliveryFilter:
     measure_id: str | None = None
     event_id: str | None = None
     subscription_id: int | None = None
+    report_id: int | None = None
 
 
 class DeliveryRepository:
@@ -146,11 +147,12 @@ class DeliveryRepository:
         return sorted(self.session.execute(statement).scalars())
 
     def claimed(self, delivery_ids, claimant):
-        """(delivery, event payload or None for a digest, subscription secret) of the deliveries
-        ``claimant`` still holds (a lease may have run out and passed to someone else)."""
+        """(delivery, event payload or None for a digest, subscription secret or None) of the
+        deliveries ``claimant`` still holds (a lease may have run out and passed to someone else).
+        A report recipient's delivery has no subscription."""
         return list(self.session.execute(
             select(DeliveryRow, ReceivedEventRow.payload, SubscriptionRow.secret)
-            .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+            .outerjoin(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
             .outerjoin(ReceivedEventRow, ReceivedEventRow.event_id == DeliveryRow.event_id)
             .where(DeliveryRow.id.in_(list(delivery_ids)), DeliveryRow.claimed_by == claimant)
             .order_by(DeliveryRow.id)).tuples())
@@ -212,7 +214,7 @@ def _delivery_conditions(filters):
     conditions = []
     if filters.status:
         conditions.append(row.status.in_(list(filters.status)))
-    for name in ("department", "channel", "event_type", "measure_id", "event_id", "subscription_id"):
+    for name in ("department", "channel", "event_type", "measure_id", "event_id", "subscription_id", "report_id"):
         value = getattr(filters, name)
         if value is not None:
             conditions.append(getattr(row, name) == value)

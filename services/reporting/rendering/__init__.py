@@ -7,13 +7,16 @@ creation time or random document id).
 
 from dataclasses import dataclass
 
+from shared.events import REPORT_FORMATS
+
 from .csv_table import render_csv
 from .documents import render_html, render_json, render_markdown
 from .pdf import render_pdf
 from .texts import Words
 from .view import build_view
 
-FORMATS = ("html", "pdf", "md", "csv", "json")
+#: Part of the contract: report kinds and the notifications service ask for formats by these names.
+FORMATS = REPORT_FORMATS
 #: Formats that carry the measures table (the others summarise and never need it).
 TABLE_FORMATS = ("csv", "json")
 MEDIA_TYPES = {
