@@ -221,8 +221,8 @@ def event_listener(amqp_uri):
 
     listeners = []
 
-    def listen(source="measures", routing_keys=("#",)):
-        listener = EventListener(amqp_uri, source, routing_keys)
+    def listen(source="measures", routing_keys=("#",), temporary_exchange=False):
+        listener = EventListener(amqp_uri, source, routing_keys, temporary_exchange)
         listeners.append(listener)
         return listener
 

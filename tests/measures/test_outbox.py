@@ -93,8 +93,9 @@ def test_two_relays_publish_each_event_exactly_once(database_url, engine, amqp_u
     with engine.begin() as connection:
         for number in range(600):
             connection.execute(new_event(outbox, "measure_created", {"n": number}, datetime.now(timezone.utc)))
-    listener = event_listener()
-    relays = [OutboxRelay(engine, outbox, amqp_uri, get_event_exchange("measures", {})) for _ in range(2)]
+    source = f"relay_test_{uuid.uuid4().hex[:8]}"  # bare test payloads stay off the real exchange
+    listener = event_listener(source, temporary_exchange=True)
+    relays = [OutboxRelay(engine, outbox, amqp_uri, get_event_exchange(source, {})) for _ in range(2)]
 
     def drain(relay):
         claimed = 0
