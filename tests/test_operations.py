@@ -66,6 +66,19 @@ def test_sigterm_lets_calls_in_flight_finish_and_loses_none(start_measures, clie
     second.stop()
 
 
+def test_a_repeated_sigterm_does_not_hang_the_stop(start_measures):
+    import signal
+    import time
+
+    service = start_measures()
+
+    service.process.send_signal(signal.SIGTERM)
+    time.sleep(0.01)  # an orchestrator and an impatient operator, both at once
+    service.process.send_signal(signal.SIGTERM)
+
+    assert service.process.wait(20) == 0
+
+
 def test_health_reports_database_and_broker(start_measures):
     service = start_measures()
 

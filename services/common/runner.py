@@ -62,14 +62,50 @@ def declare_event_queues(name, settings):
     return [handler.queue.name for handler in handlers]
 
 
-def main(name):
-    from nameko.cli.run import run
+def run(service_cls, config):
+    """Run one service until SIGTERM or Ctrl-C, then stop it gracefully.
 
+    Like nameko's own ``run``, except that a repeated SIGTERM (orchestrators and impatient people
+    send two) does not start a second stop, which would hang the first; a second Ctrl-C kills.
+    """
+    import errno
+    import signal
+
+    import eventlet
+    from nameko.runners import ServiceRunner
+
+    runner = ServiceRunner(config)
+    runner.add_service(service_cls)
+    stopping = False
+
+    def shutdown(signum, _frame):
+        nonlocal stopping
+        # Signal handlers run in the main loop and must not block: act in a green thread.
+        if not stopping:
+            stopping = True
+            eventlet.spawn_n(runner.stop)
+        elif signum == signal.SIGINT:
+            eventlet.spawn_n(runner.kill)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    waiting = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            waiting.wait()
+            return
+        except OSError as exc:  # a signal interrupted the hub's wait: keep waiting
+            if exc.errno != errno.EINTR:
+                raise
+
+
+def main(name):
     try:
         settings = load_settings()
         configure_logging(settings, name)
         config = settings.nameko_config(name)
-        run([service_class(name)], config)
+        run(service_class(name), config)
     except (ConfigError, DatabaseNotMigrated) as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         sys.exit(EX_CONFIG)

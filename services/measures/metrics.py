@@ -35,18 +35,24 @@ class MeasuresMetrics:
 
 
 class MeasuresByStatus:
-    """How many measures are in each status, counted in the database when scraped."""
+    """How many measures are in each status, per department, counted in the database when scraped."""
 
     def __init__(self, engine, config):
         self.engine = engine
 
     def collect(self):
         with self.engine.connect() as connection:
-            counts = dict(connection.execute(
-                select(MeasureRow.status, func.count()).group_by(MeasureRow.status)).all())
-        gauge = GaugeMetricFamily("measures_by_status", "Measures currently in each status.", labels=["status"])
-        for status in Status:
-            gauge.add_metric([status.value], counts.get(status.value, 0))
+            counts = connection.execute(
+                select(MeasureRow.department, MeasureRow.status, func.count())
+                .group_by(MeasureRow.department, MeasureRow.status)).all()
+        gauge = GaugeMetricFamily("measures_by_status", "Measures currently in each status, by department.",
+                                  labels=["status", "department"])
+        by_department = collections.defaultdict(dict)
+        for department, status, count in counts:
+            by_department[department][status] = count
+        for department, statuses in sorted(by_department.items()):
+            for status in Status:  # every status, so a dashboard shows a 0 rather than a gap
+                gauge.add_metric([status.value, department], statuses.get(status.value, 0))
         yield gauge
 
 

@@ -3,6 +3,8 @@
 reports_generated_total{kind, outcome}              ok, failed, duplicate (another instance was first)
 report_generation_duration_seconds{kind}            snapshot, composition and archiving of one report
 report_seconds_since_last_success{kind}             read from the archive when scraped
+report_overdue_seconds{kind}                        how long the latest scheduled slot of a kind has
+                                                    been waiting for its report (0: taken)
 
 Ad-hoc reports (no kind) count under the kind ``adhoc``.
 """
@@ -12,8 +14,11 @@ from datetime import datetime, timezone
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from .settings import ReportingSettings
 from .storage.models import ReportRow
+from .storage.repository import ReportRepository
 
 ADHOC = "adhoc"
 #: From a small programme in a fraction of a second to a very large one in a minute.
@@ -51,4 +56,30 @@ class SinceLastReport:
             if created_at.tzinfo is None:  # SQLite hands timestamps back without their zone
                 created_at = created_at.replace(tzinfo=timezone.utc)
             gauge.add_metric([kind or ADHOC], max((now - created_at).total_seconds(), 0.0))
+        yield gauge
+
+
+class OverdueReports:
+    """For every scheduled kind: seconds since its latest due slot if that slot has no report yet.
+
+    Unlike the age of the last report this needs no knowledge of the schedule in the alert rules,
+    and it also covers a kind that never produced a report."""
+
+    def __init__(self, engine, config):
+        self.engine = engine
+        self.settings = ReportingSettings.from_config(config)
+
+    def collect(self):
+        gauge = GaugeMetricFamily("report_overdue_seconds",
+                                  "Seconds the latest scheduled report of each kind has been due without "
+                                  "being taken (0 when it was).", labels=["kind"])
+        now = datetime.now(timezone.utc)
+        with Session(self.engine) as session:
+            reports = ReportRepository(session)
+            for kind in self.settings.kinds.values():
+                slot = kind.slot_due(now, self.settings.timezone)
+                if slot is None:
+                    continue
+                waiting = 0.0 if reports.exists(kind.name, slot) else (now - slot).total_seconds()
+                gauge.add_metric([kind.name], waiting)
         yield gauge

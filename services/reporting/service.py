@@ -26,7 +26,7 @@ from . import handlers
 from .dependencies import MeasuresData, ReportingSetup
 from .domain import ReportRequest
 from .domain.kinds import NO_FILTERS
-from .metrics import ReportingMetrics, SinceLastReport
+from .metrics import OverdueReports, ReportingMetrics, SinceLastReport
 from .migrations import MIGRATIONS
 from .rendering import TABLE_FORMATS, render
 from .schemas import GenerateSchema, GetSchema, ListSchema, dump_report
@@ -38,7 +38,7 @@ from .storage.unit_of_work import ReportingUnitOfWork
 class ReportingService:
     name = "reporting"
 
-    db = Database(MIGRATIONS, ReportingUnitOfWork, outbox=outbox, collectors=[SinceLastReport])
+    db = Database(MIGRATIONS, ReportingUnitOfWork, outbox=outbox, collectors=[SinceLastReport, OverdueReports])
     auth = Authentication()
     clock = Clock()
     metrics = RpcMetrics(ReportingMetrics)

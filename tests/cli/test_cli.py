@@ -201,7 +201,7 @@ def test_metrics_are_scraped_over_http(deployment):
 
     assert 'rpc_requests_total{method="list_measures",outcome="ok"}' in text
     assert 'rpc_request_duration_seconds_bucket{le="0.5",method="list_measures"}' in text
-    assert 'measures_by_status{status="done"}' in text
+    assert 'measures_by_status{department="AW",status="done"} 13.0' in text
     assert "outbox_pending_events" in text and "outbox_oldest_pending_age_seconds" in text
 
 

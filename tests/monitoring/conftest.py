@@ -165,8 +165,8 @@ def stack(amqp_uri, postgres, tmp_path_factory):
                 processes[name].wait_for_output("Connected to amqp", timeout=30)
         yield Stack(processes, ports, smtp)
     finally:
-        # One SIGTERM each, all at once so that they stop in parallel (a second SIGTERM would
-        # interrupt nameko's graceful stop), then SIGKILL whatever has not exited.
+        # One SIGTERM each, all at once so that they stop in parallel, then SIGKILL whatever has
+        # not exited.
         for process in processes.values():
             if process.process.poll() is None:
                 process.process.terminate()

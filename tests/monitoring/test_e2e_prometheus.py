@@ -135,7 +135,7 @@ def test_prometheus_scrapes_the_services_and_sees_the_scenario(prometheus, stack
 
     def key_series_show_the_scenario():
         """Raises AssertionError until every key series has its value (Prometheus scrapes each second)."""
-        assert by("status", 'measures_by_status{job="measures"}') == {
+        assert by("status", 'sum by (status) (measures_by_status{job="measures"})') == {
             "planned": 1, "funded": 0, "in_progress": 1, "done": 0, "cancelled": 1}
         assert scalar('sum(rpc_requests_total{job="measures", method="change_status", outcome="ok"})') == (
             scenario.status_changes)
@@ -182,8 +182,8 @@ def test_the_rules_evaluate_and_nothing_fires_on_a_healthy_system(prometheus, st
     expected = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())
     assert len(rules) == sum(len(group["rules"]) for group in expected["groups"])
     assert [(rule["name"], rule.get("lastError")) for rule in rules if rule["health"] != "ok"] == []
-    recorded = values(prometheus.query("report_kind:schedule_max_interval_seconds"))
-    assert {dict(labels)["kind"] for labels in recorded} == {"kreistag", "klimaschutz"}
+    overdue = values(prometheus.query('report_overdue_seconds{job="reporting"}'))
+    assert {dict(labels)["kind"] for labels in overdue} == {"monatsbericht"}
     assert prometheus.api("alerts")["alerts"] == []
 
 
