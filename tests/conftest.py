@@ -65,6 +65,16 @@ class PostgresDatabases:
         self.created = []
         self.counter = itertools.count(1)
 
+    def drop_abandoned(self):
+        """Drop the databases of earlier runs that were killed before they could clean up."""
+        with self.admin.connect() as connection:
+            names = connection.execute(text(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'kreis_test_%'")).scalars().all()
+        for name in names:
+            pid = int(name.split("_")[2])
+            if not _process_alive(pid):
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def url(self, name):
         return self.admin.url.set(database=name).render_as_string(hide_password=False)
 
@@ -99,11 +109,21 @@ class PostgresDatabases:
             connection.execute(text(statement))
 
 
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def postgres():
     try:
         databases = PostgresDatabases(POSTGRES_ADMIN_URL)
-        databases._execute("SELECT 1")
+        databases.drop_abandoned()
     except Exception as exc:
         unavailable("PostgreSQL", exc)
     yield databases
