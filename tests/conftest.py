@@ -43,6 +43,12 @@ def unavailable(what, error):
     pytest.skip(message)
 
 
+#: Broker objects the services declare under their production names during the tests; removed
+#: at the end of the session when nothing uses them, so the broker is left as it was found.
+PRODUCTION_QUEUES = ("rpc-measures", "rpc-notifications", "rpc-reporting")
+PRODUCTION_EXCHANGES = ("measures.events", "reporting.events", "nameko-rpc")
+
+
 @pytest.fixture(scope="session")
 def amqp_uri():
     from kombu import Connection
@@ -52,7 +58,24 @@ def amqp_uri():
             connection.ensure_connection(max_retries=1)
     except Exception as exc:
         unavailable("RabbitMQ", exc)
-    return AMQP_URI
+    yield AMQP_URI
+    _remove_unused(AMQP_URI)
+
+
+def _remove_unused(uri):
+    from kombu import Connection
+
+    with Connection(uri, connect_timeout=3) as connection:
+        for name in PRODUCTION_QUEUES:
+            try:
+                connection.channel().queue_delete(name, if_unused=True, if_empty=True)
+            except Exception:  # in use by a running instance, not empty, or never declared: keep it
+                pass
+        for name in PRODUCTION_EXCHANGES:
+            try:
+                connection.channel().exchange_delete(name, if_unused=True)
+            except Exception:
+                pass
 
 
 class PostgresDatabases:
