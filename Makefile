@@ -28,8 +28,11 @@ test: venv
 migrate: venv
 	$(BIN)/measures db upgrade
 
+## Benchmarks that print figures (they create and drop their own databases).
 bench: venv
 	$(BIN)/python bench/status_changes.py
+	$(BIN)/python bench/notifications_latency.py
+	$(BIN)/python bench/report_generation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -68,8 +68,11 @@ def load_funding(data):
 
 
 
+_MEASURE = MeasureSchema()  # built once: a schema instance costs more than the dump itself
+
+
 def dump_measure(measure):
-    return MeasureSchema().dump(measure.snapshot())
+    return _MEASURE.dump(measure.snapshot())
 
 
 def dump_journal(rows):

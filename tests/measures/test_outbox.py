@@ -159,3 +159,25 @@ def test_events_carry_the_call_id_of_the_change_for_tracing(event_listener, admi
     call_ids = headers["nameko.call_id_stack"]
     assert call_ids and call_ids[-1].startswith("measures.create_measure.")
     uuid.UUID(call_ids[-1].rsplit(".", 1)[1])
+
+
+def test_commits_do_not_cut_a_backoff_short_while_the_broker_is_away(sqlite_url):
+    from tests.helpers.processes import free_port
+
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(new_event(outbox, "measure_created", {"n": 1}, datetime.now(timezone.utc)))
+    relay = OutboxRelay(engine, outbox, f"amqp://guest:guest@127.0.0.1:{free_port()}/",
+                        get_event_exchange("measures", {}), poll_seconds=0.05)
+    thread = eventlet.spawn(relay.run)
+    for _ in range(30):  # a busy service commits, and wakes the relay, all the time
+        eventlet.sleep(0.05)
+        relay.wake()
+    relay.stop()
+    thread.wait()
+
+    with engine.connect() as connection:
+        attempts = connection.scalar(select(outbox.c.attempts))
+    engine.dispose()
+    # 1.5 s with a backoff of 0.5 s, then 1 s: a handful of attempts, not one per commit
+    assert 2 <= attempts <= 5

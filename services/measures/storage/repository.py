@@ -152,13 +152,26 @@ class DepartmentRepository:
         return list(self.session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)))
 
     def chain(self, code):
-        """The department and its parents up to the root: who is above, for escalations."""
-        chain = []
+        """The department and its parents up to the root: who is above, for escalations.
+
+        Cached per process and database: departments are created, never moved in the tree, so a
+        chain once complete stays true (a department not yet known is looked up again)."""
+        key = (str(self.session.get_bind().url), code)
+        known = _CHAINS.get(key)
+        if known is not None:
+            return list(known)
+        chain, complete = [], True
         while code is not None and code not in chain:
             chain.append(code)
             row = self.get(code)
-            code = row.parent if row is not None else None
+            complete = row is not None
+            code = row.parent if complete else None
+        if chain and complete:
+            _CHAINS[key] = tuple(chain)
         return chain
+
+
+_CHAINS = {}
 
 
 def encode_cursor(number):
