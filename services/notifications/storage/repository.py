@@ -155,7 +155,7 @@ class DeliveryRepository:
             .outerjoin(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
             .outerjoin(ReceivedEventRow, ReceivedEventRow.event_id == DeliveryRow.event_id)
             .where(DeliveryRow.id.in_(list(delivery_ids)), DeliveryRow.claimed_by == claimant)
-            .order_by(DeliveryRow.id)).tuples())
+            .order_by(DeliveryRow.id)))
 
     def finish(self, delivery_id, claimant, **outcome):
         """Record the outcome of an attempt and release the claim, if ``claimant`` still holds it."""
@@ -198,7 +198,7 @@ class DeliveryRepository:
             select(DeliveryRow, ReceivedEventRow)
             .join(ReceivedEventRow, ReceivedEventRow.event_id == DeliveryRow.event_id)
             .where(DeliveryRow.digest_id == digest_id)
-            .order_by(ReceivedEventRow.occurred_at, DeliveryRow.id)).tuples())
+            .order_by(ReceivedEventRow.occurred_at, DeliveryRow.id)))
 
     def cancel_open(self, subscription_id):
         """Deliveries of an ended subscription that were not sent yet are not sent any more."""
