@@ -160,13 +160,18 @@ def postgres_url(postgres):
     postgres.drop(url)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/measures.db"
+def migrated_sqlite(directory, migrations, name):
+    """The URL of a SQLite database ``name`` in ``directory``, migrated to the code's revision."""
+    url = f"sqlite:///{directory}/{name}.db"
     engine = make_engine(url)
-    MEASURES_MIGRATIONS.upgrade(engine)
+    migrations.upgrade(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return migrated_sqlite(tmp_path, MEASURES_MIGRATIONS, "measures")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

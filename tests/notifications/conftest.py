@@ -36,7 +36,7 @@ from services.reporting.dependencies import MeasuresData
 from services.reporting.migrations import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.service import ReportingService
 from shared.events import REPORT_GENERATED
-from tests.conftest import TOKEN_SECRET
+from tests.conftest import TOKEN_SECRET, migrated_sqlite
 from tests.helpers.isolation import isolated_service_class
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +62,7 @@ def free_port():
 
 @pytest.fixture
 def notifications_sqlite_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/notifications.db"
-    engine = make_engine(url)
-    NOTIFICATIONS_MIGRATIONS.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrated_sqlite(tmp_path, NOTIFICATIONS_MIGRATIONS, "notifications")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from services.measures.seed import load_programme
 from services.measures.service import MeasuresService
 from services.reporting.migrations import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.service import ReportingService
-from tests.conftest import TOKEN_SECRET
+from tests.conftest import TOKEN_SECRET, migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME_FILE = ROOT / "examples" / "programme.yaml"
@@ -54,11 +54,7 @@ def seed(url, programme):
 
 @pytest.fixture
 def reporting_sqlite_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/reporting.db"
-    engine = make_engine(url)
-    REPORTING_MIGRATIONS.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrated_sqlite(tmp_path, REPORTING_MIGRATIONS, "reporting")
 
 
 @pytest.fixture
