@@ -192,19 +192,28 @@ def serve_command(cli, names):
 
 
 def _usage_banner(settings, names):
-    ports = ", ".join(f"{name} http://{settings['METRICS_HOST']}:{settings.metrics_port(name)}/metrics"
-                      for name in names if settings.metrics_port(name))
+    ports = "\n".join(f"  {name}: http://{settings['METRICS_HOST']}:{settings.metrics_port(name)}/metrics and /health"
+                       for name in names if settings.metrics_port(name))
     venv = Path(sys.executable).parent
     prefix = "" if os.environ.get("VIRTUAL_ENV") else f"{venv}/"
-    return (
-        f"Services starting: {', '.join(names)}. Metrics: {ports or 'off'}.\n"
-        "In another terminal:\n"
-        f"  {prefix}measures admin token --user admin --department LR --role admin --save\n"
-        f"  {prefix}measures list --status in_progress\n"
-        f"  {prefix}measures show M-0087\n"
-        f"  {prefix}measures progress M-0087 75 --note 'Zwei weitere Anlagen in Betrieb'\n"
-        "Stop with Ctrl-C."
-    )
+    lines = [f"Services starting: {', '.join(names)}.", ports or "  metrics: off"]
+    if "notifications" in names:
+        lines.append(f"  e-mail goes to {settings['SMTP_HOST']}:{settings['SMTP_PORT']}; to see it, run a catcher:"
+                     f" {prefix}python -m aiosmtpd -n -l {settings['SMTP_HOST']}:{settings['SMTP_PORT']}")
+    lines += [
+        "In another terminal:",
+        f"  {prefix}measures admin token --user admin --department LR --role admin --save",
+        f"  {prefix}measures list --status in_progress",
+        f"  {prefix}measures show M-0087",
+        f"  {prefix}measures notify subscribe --department KS --channel inbox",
+        f"  MEASURES_TOKEN=$({prefix}measures admin token --user mueller.ks --department KS) \\",
+        f"    {prefix}measures progress M-0087 75 --note 'Zwei weitere Anlagen in Betrieb'",
+        f"  {prefix}measures inbox --department KS     # the change of a colleague in KS",
+        f"  {prefix}measures deadlines",
+        f"  {prefix}measures report generate --programme 'Programm des Landrats 2024–2029'",
+        "Stop with Ctrl-C.",
+    ]
+    return "\n".join(lines)
 
 
 COMMANDS = (admin_group, db_group, seed_command, check_broker_command, serve_command)
