@@ -62,6 +62,19 @@ def amqp_uri():
     _remove_unused(AMQP_URI)
 
 
+def _remove_isolated(uri, names):
+    from kombu import Connection
+
+    with Connection(uri, connect_timeout=3) as connection:
+        for name in names:
+            for delete, target in ((lambda c, n: c.queue_delete(n), f"rpc-{name}"),
+                                   (lambda c, n: c.exchange_delete(n, if_unused=True), f"{name}.events")):
+                try:
+                    delete(connection.channel(), target)
+                except Exception:  # never declared, or still bound: nothing to remove
+                    pass
+
+
 def _remove_unused(uri):
     from kombu import Connection
 
@@ -235,6 +248,9 @@ def run_container():
     yield run
     for container in reversed(containers):
         container.kill()
+    isolated = {c.service_name for c in containers} - {"measures", "notifications", "reporting"}
+    if isolated:  # a service renamed for one test: its queue and exchange go with it
+        _remove_isolated(containers[0].config["AMQP_URI"], isolated)
 
 
 @pytest.fixture(scope="session")
